@@ -1,0 +1,74 @@
+# fmwrite and fmread. On Linux: mingw-w64 builds them and Wine runs them;
+# `make demo` and `make test` first install what is missing (tests/deps.sh).
+# On Windows (MSYS2/MinGW): make CC=gcc, and the same targets run natively.
+
+CC      = x86_64-w64-mingw32-gcc
+CC32    = i686-w64-mingw32-gcc
+CLANG   = clang --target=x86_64-w64-mingw32
+CFLAGS  = -std=c11 -O2 -Wall -Wextra -Wpedantic -Werror
+LDFLAGS = -municode -s
+LDLIBS  = -ladvapi32 -luser32
+NATIVE  = gcc -std=c11 -g -O1 -Wall -Wextra -Wpedantic -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ    = clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined
+FUZZRUNS = 300000
+B       = build
+SRC     = fmlib.c
+HDR     = fmlib.h memdata.h
+
+ifeq ($(OS),Windows_NT)
+WINE    =
+DEPS    =
+else
+WINE    = wine
+DEPS    = deps
+export WINEPREFIX = $(CURDIR)/$(B)/wine
+export WINEDEBUG = -all
+export WINEDLLOVERRIDES = mscoree=;mshtml=
+endif
+
+PROGS = \
+	$(B)/fmwrite.exe \
+	$(B)/fmread.exe
+
+.PHONY: all deps demo test unit fuzz-check e2e compile-check clean
+
+all: $(PROGS)
+
+deps:
+	@sh tests/deps.sh
+
+$(B)/%.exe: %.c $(SRC) $(HDR) | $(DEPS)
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SRC) $(LDLIBS)
+
+demo: $(PROGS)
+	$(WINE) cmd /c demo.bat
+
+test: unit fuzz-check compile-check e2e
+
+unit: tests/unit.c memdata.h | $(DEPS)
+	@mkdir -p $(B)
+	$(NATIVE) -o $(B)/unit tests/unit.c
+	$(B)/unit
+
+fuzz-check: tests/fuzz.c memdata.h | $(DEPS)
+	@mkdir -p $(B)/corpus
+	$(FUZZ) -o $(B)/fuzz tests/fuzz.c
+	$(B)/fuzz -runs=$(FUZZRUNS) -seed=1 $(B)/corpus tests/corpus
+
+# every program file also builds with clang and for 32-bit Windows
+compile-check: | $(DEPS)
+	@mkdir -p $(B)/i686
+	$(CLANG) $(CFLAGS) -fsyntax-only fmwrite.c fmread.c fmlib.c
+	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmwrite.exe fmwrite.c $(SRC) $(LDLIBS)
+	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmread.exe fmread.c $(SRC) $(LDLIBS)
+
+$(B)/e2e.exe: tests/e2e.c | $(DEPS)
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/e2e.c
+
+e2e: $(PROGS) $(B)/e2e.exe
+	$(WINE) $(B)/e2e.exe
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,429 @@
+/*
+ * fmlib.c - the code fmwrite and fmread share: error lines in the form
+ * `prog: Call("subject"): system text (error N)`, the command line, windows
+ * onto a mapping, and the handler that turns a fault in a view into a message.
+ */
+#include "fmlib.h"
+#include "memdata.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <wchar.h>
+
+static const wchar_t exit_codes[] =
+	L"\nExit codes:\n"
+	L"  0  success\n"
+	L"  1  usage error\n"
+	L"  2  a system call failed (not found, access denied, in use, disk full,\n"
+	L"     name already taken)\n"
+	L"  3  the data is not a valid, complete MEMORYDATA file\n"
+	L"  4  timed out waiting\n";
+
+/* Console: UTF-16 as is. File or pipe: UTF-8, so any name survives. */
+static void put(HANDLE h, const wchar_t *s)
+{
+	char buf[8192];
+	DWORD mode, done;
+	int n;
+
+	if (GetConsoleMode(h, &mode)) {
+		WriteConsoleW(h, s, (DWORD)wcslen(s), &done, NULL);
+		return;
+	}
+	n = WideCharToMultiByte(CP_UTF8, 0, s, -1, buf, sizeof buf, NULL, NULL);
+	if (n > 1)
+		WriteFile(h, buf, (DWORD)n - 1, &done, NULL);
+}
+
+/* One line on stderr: "prog: " and the formatted text. */
+static void vmsg(const wchar_t *fmt, va_list ap)
+{
+	wchar_t line[4096];
+	int n = swprintf(line, 64, L"%ls: ", prog);
+
+	if (vswprintf(line + n, 4094 - n, fmt, ap) < 0)
+		line[4094 - 1] = 0;      /* cut, not lost */
+	wcscat(line, L"\n");
+	put(GetStdHandle(STD_ERROR_HANDLE), line);
+}
+
+/* Text on stdout (help, summaries), in the same encoding as errors. */
+void say(const wchar_t *fmt, ...)
+{
+	wchar_t line[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vswprintf(line, 4096, fmt, ap) < 0)
+		line[4095] = 0;
+	va_end(ap);
+	put(GetStdHandle(STD_OUTPUT_HANDLE), line);
+}
+
+void msg(const wchar_t *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+/* A line that says what is going on; -q silences it, not the errors. */
+void info(const struct args *a, const wchar_t *fmt, ...)
+{
+	va_list ap;
+
+	if (a->quiet)
+		return;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+int failx(int code, const wchar_t *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static const wchar_t *error_text(DWORD err, wchar_t *buf, DWORD cap)
+{
+	DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM |
+	    FORMAT_MESSAGE_IGNORE_INSERTS | FORMAT_MESSAGE_MAX_WIDTH_MASK,
+	    NULL, err, 0, buf, cap, NULL);
+
+	while (n > 0 && (buf[n - 1] == L' ' || buf[n - 1] == L'\r' || buf[n - 1] == L'\n'))
+		buf[--n] = 0;
+	if (n == 0)
+		wcscpy(buf, L"Unknown error.");
+	return buf;
+}
+
+/* Reports a failed system call and returns the exit code for it. */
+int fail(const wchar_t *call, const wchar_t *subject, DWORD err)
+{
+	wchar_t text[512];
+
+	return failx(EXIT_SYSTEM, L"%ls(\"%ls\"): %ls (error %lu)", call, subject,
+	    error_text(err, text, 512), (unsigned long)err);
+}
+
+/* A release that failed: worth saying, too late to change the outcome. */
+void warn(const wchar_t *call, const wchar_t *subject, DWORD err)
+{
+	wchar_t text[512];
+
+	msg(L"warning: %ls(\"%ls\"): %ls (error %lu)", call, subject,
+	    error_text(err, text, 512), (unsigned long)err);
+}
+
+int write_all(HANDLE h, const void *buf, DWORD len)
+{
+	const char *p = buf;
+	DWORD done;
+
+	while (len > 0) {
+		if (!WriteFile(h, p, len, &done, NULL))
+			return fail(L"WriteFile", L"<stdout>", GetLastError());
+		p += done, len -= done;
+	}
+	return 0;
+}
+
+/* Last resort: no crash reaches the user as a dialog or a silent exit. */
+static LONG WINAPI crashed(EXCEPTION_POINTERS *ep)
+{
+	EXCEPTION_RECORD *r = ep->ExceptionRecord;
+
+	msg(L"internal error: exception 0x%08lX at %p", (unsigned long)r->ExceptionCode,
+	    r->ExceptionAddress);
+	ExitProcess(EXIT_DATA);
+}
+
+/* Decimal digits only, lo..hi; no sign, no space, no overflow. */
+static int parse_number(const wchar_t *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == 0)
+		return 0;
+	for (; *s; s++) {
+		if (*s < L'0' || *s > L'9' || v > (hi - (uint64_t)(*s - L'0')) / 10)
+			return 0;
+		v = v * 10 + (uint64_t)(*s - L'0');
+	}
+	if (v < lo)
+		return 0;
+	*out = v;
+	return 1;
+}
+
+static int is(const wchar_t *a, const wchar_t *b)
+{
+	return b != NULL && wcscmp(a, b) == 0;
+}
+
+/* Finds the option `s` names; *val gets the text after "=" in --name=value. */
+static const struct option *find_option(const struct option *opts, const wchar_t *s,
+    const wchar_t **val)
+{
+	size_t n;
+
+	*val = NULL;
+	for (; opts->long_name; opts++) {
+		if (is(s, opts->short_name) || is(s, opts->long_name))
+			return opts;
+		n = wcslen(opts->long_name);
+		if (opts->kind != OPT_FLAG && wcsncmp(s, opts->long_name, n) == 0 && s[n] == L'=') {
+			*val = s + n + 1;
+			return opts;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The first thing each program calls. Options may come before or after FILE;
+ * "--" ends them. Help and --version go to stdout and end the program.
+ */
+int parse_args(int argc, wchar_t **argv, const struct option *opts,
+    const wchar_t *usage, struct args *a)
+{
+	const struct option *o;
+	const wchar_t *s, *val;
+	int i, options = 1;
+
+	SetUnhandledExceptionFilter(crashed);
+	memset(a, 0, sizeof *a);
+	a->count = MAXDATA;
+	for (i = 1; i < argc; i++) {
+		s = argv[i];
+		if (options && (is(s, L"-h") || is(s, L"--help") || is(s, L"/?"))) {
+			say(L"%ls%ls", usage, exit_codes);
+			return EXIT_OK;
+		}
+		if (options && is(s, L"--version")) {
+			say(L"%ls %ls\n", prog, FM_VERSION);
+			return EXIT_OK;
+		}
+		if (options && is(s, L"--")) {
+			options = 0;
+		} else if (!options || s[0] != L'-' || s[1] == 0) {
+			if (a->file)
+				return failx(EXIT_USAGE, L"more than one FILE: \"%ls\" (see --help)", s);
+			a->file = s;
+		} else if (is(s, L"-q") || is(s, L"--quiet")) {
+			a->quiet = 1;
+		} else if ((o = find_option(opts, s, &val)) == NULL) {
+			return failx(EXIT_USAGE, L"unknown option \"%ls\" (see --help)", s);
+		} else if (o->kind == OPT_FLAG) {
+			*(int *)((char *)a + o->offset) = 1;
+		} else if (val == NULL && (val = argv[++i]) == NULL) {
+			return failx(EXIT_USAGE, L"option \"%ls\" needs a value (see --help)", s);
+		} else if (!parse_number(val, 1, MD_MAXCOUNT, (uint64_t *)((char *)a + o->offset))) {
+			return failx(EXIT_USAGE, L"bad count \"%ls\": give a whole number "
+			    L"from 1 to 2147483648 (see --help)", val);
+		}
+	}
+	if (a->file == NULL)
+		return failx(EXIT_USAGE, L"no FILE given (see --help)");
+	return -1;
+}
+
+/*
+ * Linux backs a shared file mapping with large folios only where the view's
+ * address lines up with its file offset; MapViewOfFile picks a 64 KiB
+ * boundary, which under Wine costs a fault per 4 KiB page. Windows does not
+ * care either way. So find 2 MiB-aligned room, free it and map there; if the
+ * room is taken meanwhile, try again, and in the end take any address.
+ */
+#define FM_ALIGN ((uintptr_t)2 << 20)
+
+static unsigned char *map_view(HANDLE map, DWORD access, uint64_t off, size_t len)
+{
+	DWORD hi = (DWORD)(off >> 32), lo = (DWORD)off;
+	unsigned char *room, *p;
+	int tries;
+
+	for (tries = 0; len >= FM_ALIGN && tries < 3; tries++) {
+		room = VirtualAlloc(NULL, len + FM_ALIGN, MEM_RESERVE, PAGE_NOACCESS);
+		if (room == NULL)
+			break;
+		VirtualFree(room, 0, MEM_RELEASE);
+		room = (unsigned char *)(((uintptr_t)room + FM_ALIGN - 1) & ~(FM_ALIGN - 1));
+		if ((p = MapViewOfFileEx(map, access, hi, lo, len, room)) != NULL)
+			return p;
+	}
+	return MapViewOfFile(map, access, hi, lo, len);
+}
+
+/* Points *p at byte `pos` of the mapping, moving the view if need be. */
+int win_at(struct window *w, uint64_t pos, unsigned char **p, size_t *avail)
+{
+	uint64_t off = pos - pos % FM_WINDOW;
+	int rc;
+
+	if (w->len == 0 || off != w->off) {
+		if ((rc = win_close(w)) != 0)
+			return rc;
+		w->off = off;
+		w->base = map_view(w->map, w->access, off,
+		    (size_t)(w->size - off < FM_WINDOW ? w->size - off : FM_WINDOW));
+		if (w->base == NULL)
+			return fail(L"MapViewOfFile", w->subject, GetLastError());
+		w->len = (size_t)(w->size - off < FM_WINDOW ? w->size - off : FM_WINDOW);
+	}
+	*p = w->base + (pos - w->off);
+	*avail = w->len - (size_t)(pos - w->off);
+	return 0;
+}
+
+/* Flushes a written view (an error if that fails) and unmaps it. */
+int win_close(struct window *w)
+{
+	int rc = 0;
+
+	if (w->len == 0)
+		return 0;
+	if ((w->access & FILE_MAP_WRITE) && !FlushViewOfFile(w->base, 0))
+		rc = fail(L"FlushViewOfFile", w->subject, GetLastError());
+	if (!UnmapViewOfFile(w->base))
+		warn(L"UnmapViewOfFile", w->subject, GetLastError());
+	w->base = NULL;
+	w->len = 0;
+	return rc;
+}
+
+/* Calls fn on each run of data[0..count-1] that one view holds. */
+int win_each(struct window *w, uint64_t count, each_fn *fn, void *ctx)
+{
+	unsigned char *p;
+	size_t n, avail;
+	uint64_t i;
+	int rc;
+
+	for (i = 0; i < count; i += n) {
+		if ((rc = win_at(w, md_file_size(i), &p, &avail)) != 0)
+			return rc;
+		n = avail / sizeof(int32_t);
+		if (n > count - i)
+			n = (size_t)(count - i);
+		if (n == 0)
+			return failx(EXIT_DATA, L"\"%ls\": %hs", w->subject, md_reason(MD_ETRUNCATED));
+		if ((rc = fn(ctx, (int32_t *)p, n, i)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static struct window *fault_win;
+static int fault_code;
+static const wchar_t *fault_what, *fault_why;
+
+/*
+ * An access to a view faults when the file shrinks under it, or the disk
+ * fails or fills. Windows raises EXCEPTION_IN_PAGE_ERROR, Wine an access
+ * violation; either is ours only when it hits the view (mingw gcc has no
+ * __try in C, hence a vectored handler).
+ */
+static LONG CALLBACK view_fault(EXCEPTION_POINTERS *ep)
+{
+	EXCEPTION_RECORD *r = ep->ExceptionRecord;
+	DWORD code = r->ExceptionCode;
+	ULONG_PTR at;
+
+	if ((code != EXCEPTION_IN_PAGE_ERROR && code != EXCEPTION_ACCESS_VIOLATION) ||
+	    r->NumberParameters < 2 || fault_win == NULL || fault_win->len == 0)
+		return EXCEPTION_CONTINUE_SEARCH;
+	at = r->ExceptionInformation[1] - (ULONG_PTR)fault_win->base;
+	if (at >= fault_win->len)
+		return EXCEPTION_CONTINUE_SEARCH;
+	msg(L"%ls \"%ls\" at offset %llu: %ls (exception 0x%08lX)", fault_what,
+	    fault_win->subject, (unsigned long long)(fault_win->off + at), fault_why,
+	    (unsigned long)code);
+	ExitProcess((UINT)fault_code);
+}
+
+/* From now on a fault in w's view ends the program with one line and `code`. */
+void on_fault(struct window *w, int code, const wchar_t *what, const wchar_t *why)
+{
+	fault_win = w;
+	fault_code = code;
+	fault_what = what;
+	fault_why = why;
+	AddVectoredExceptionHandler(1, view_fault);
+}
+
+/*
+ * FILE's default mapping name: Local\fmipc- and a hash (FNV-1a) of its full
+ * path in upper case, since Windows file names ignore case. Writers of
+ * different files never meet, and `fmread FILE` finds the writer of FILE.
+ */
+int mapping_name(const wchar_t *path, wchar_t *name, size_t cap)
+{
+	wchar_t small[MAX_PATH], *full = small;
+	uint64_t h = 0xCBF29CE484222325u;
+	DWORD i, n;
+
+	n = GetFullPathNameW(path, MAX_PATH, full, NULL);
+	if (n >= MAX_PATH) {
+		full = HeapAlloc(GetProcessHeap(), 0, n * sizeof *full);
+		if (full == NULL)
+			return fail(L"HeapAlloc", path, ERROR_NOT_ENOUGH_MEMORY);
+		n = GetFullPathNameW(path, n, full, NULL);
+	}
+	if (n == 0) {
+		DWORD err = GetLastError();
+
+		if (full != small)
+			HeapFree(GetProcessHeap(), 0, full);
+		return fail(L"GetFullPathNameW", path, err);
+	}
+	CharUpperBuffW(full, n);
+	for (i = 0; i < n; i++)
+		h = (h ^ full[i]) * 0x100000001B3u;
+	if (full != small)
+		HeapFree(GetProcessHeap(), 0, full);
+	swprintf(name, cap, L"Local\\fmipc-%08lx%08lx", (unsigned long)(h >> 32),
+	    (unsigned long)(h & 0xFFFFFFFFu));
+	return 0;
+}
+
+/*
+ * Security attributes that let the current user, and nobody else, at an
+ * object. Built from the token's user SID: under Wine the OWNER RIGHTS SID
+ * denies even the owner, and no descriptor at all means no DACL, open to all.
+ */
+int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject)
+{
+	static union { TOKEN_USER tu; unsigned char b[256]; } user;
+	static union { ACL acl; unsigned char b[256]; } acl;
+	static SECURITY_DESCRIPTOR sd;
+	HANDLE token;
+	DWORD n, err;
+	BOOL ok;
+
+	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
+		return fail(L"OpenProcessToken", subject, GetLastError());
+	ok = GetTokenInformation(token, TokenUser, &user, sizeof user, &n);
+	err = GetLastError();
+	if (!CloseHandle(token))
+		warn(L"CloseHandle", L"<token>", GetLastError());
+	if (!ok)
+		return fail(L"GetTokenInformation", subject, err);
+	if (!InitializeAcl(&acl.acl, sizeof acl, ACL_REVISION) ||
+	    !AddAccessAllowedAce(&acl.acl, ACL_REVISION, STANDARD_RIGHTS_ALL | SPECIFIC_RIGHTS_ALL,
+	    user.tu.User.Sid) ||
+	    !InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION) ||
+	    !SetSecurityDescriptorDacl(&sd, TRUE, &acl.acl, FALSE))
+		return fail(L"SetSecurityDescriptorDacl", subject, GetLastError());
+	sa->nLength = sizeof *sa;
+	sa->lpSecurityDescriptor = &sd;
+	sa->bInheritHandle = FALSE;
+	return 0;
+}

@@ -1,0 +1,83 @@
+/*
+ * fmlib.h - what fmwrite and fmread share: exit codes, error lines, the
+ * command line, and windows onto a file mapping. Written once, used by both.
+ */
+#ifndef FMLIB_H
+#define FMLIB_H
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FM_VERSION L"1.0"
+
+/* The exit codes of both programs (README, --help). */
+enum {
+	EXIT_OK,        /* success */
+	EXIT_USAGE,     /* bad command line */
+	EXIT_SYSTEM,    /* a system call failed */
+	EXIT_DATA,      /* not a valid, complete MEMORYDATA file */
+	EXIT_TIMEOUT    /* gave up waiting */
+};
+
+/* Everything either program can be told; each takes what its table lists. */
+struct args {
+	const wchar_t *file;
+	uint64_t count;          /* -n, --count */
+	int force;               /* --force */
+	int check;               /* --check */
+	int quiet;               /* -q, --quiet */
+};
+
+enum opt_kind { OPT_FLAG, OPT_COUNT };
+
+struct option {
+	const wchar_t *short_name, *long_name;
+	enum opt_kind kind;
+	size_t offset;           /* where in struct args the value goes */
+};
+
+extern const wchar_t *prog;  /* "fmwrite" or "fmread", for every line */
+
+/* Returns -1 to go on, or the exit code when there is nothing more to do. */
+int parse_args(int argc, wchar_t **argv, const struct option *opts,
+    const wchar_t *usage, struct args *a);
+
+void say(const wchar_t *fmt, ...);
+void msg(const wchar_t *fmt, ...);
+void info(const struct args *a, const wchar_t *fmt, ...);
+int fail(const wchar_t *call, const wchar_t *subject, DWORD err);
+void warn(const wchar_t *call, const wchar_t *subject, DWORD err);
+int failx(int code, const wchar_t *fmt, ...);
+int write_all(HANDLE h, const void *buf, DWORD len);
+
+/*
+ * A window onto a mapping: at most FM_WINDOW bytes of it are mapped at a
+ * time, so memory use stays bounded and a 32-bit build can walk a file
+ * larger than its address space.
+ */
+#define FM_WINDOW ((size_t)32 << 20)
+
+struct window {
+	HANDLE map;              /* the mapping the views come from */
+	uint64_t size;           /* bytes in the mapping */
+	DWORD access;            /* FILE_MAP_READ or FILE_MAP_WRITE */
+	const wchar_t *subject;  /* file or mapping name, for messages */
+	uint64_t off;            /* where the mapped view starts */
+	size_t len;              /* its length; 0 when nothing is mapped */
+	unsigned char *base;
+};
+
+int win_at(struct window *w, uint64_t pos, unsigned char **p, size_t *avail);
+int win_close(struct window *w);
+typedef int each_fn(void *ctx, int32_t *data, size_t n, uint64_t first);
+int win_each(struct window *w, uint64_t count, each_fn *fn, void *ctx);
+void on_fault(struct window *w, int code, const wchar_t *what, const wchar_t *why);
+
+int mapping_name(const wchar_t *path, wchar_t *name, size_t cap);
+int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject);
+
+#endif /* FMLIB_H */

@@ -1,0 +1,217 @@
+/*
+ * memdata.h - the MEMORYDATA layout shared by fmwrite and fmread.
+ *
+ * A MEMORYDATA file (or named mapping) is a 64-byte little-endian header
+ * followed by int32_t data[count]. The writer fills the data, stores the
+ * checksum, and only then sets state to MD_COMPLETE; a reader takes nothing
+ * that is not complete and does not match its checksum.
+ *
+ * Portable C11 on purpose (no <windows.h>): the layout and its checks are
+ * unit-tested and fuzzed natively on Linux as well as used by the programs.
+ * All Windows targets are little-endian, and so must be any other host.
+ */
+#ifndef MEMDATA_H
+#define MEMDATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "MEMORYDATA is little-endian; this host is not"
+#endif
+
+#define MAXDATA      1024                 /* default count of integers */
+#define MD_MAXCOUNT  2147483648u          /* 2^31: values 0..2^31-1 fit int32_t */
+#define MD_MAGIC     "FMIPC\r\n\032"      /* 8 bytes; CR LF ^Z catch text-mode mangling */
+#define MD_VERSION   1u
+#define MD_WRITING   0x57524954u          /* "TIRW": being written, never to be read */
+#define MD_COMPLETE  0x454E4F44u          /* "DONE": data and checksum in place */
+
+struct md_header {
+	uint8_t  magic[8];      /*  0: MD_MAGIC, without its terminating NUL */
+	uint32_t version;       /*  8: MD_VERSION */
+	uint32_t header_size;   /* 12: sizeof(struct md_header); data starts here */
+	uint32_t elem_size;     /* 16: sizeof(int32_t) */
+	uint32_t state;         /* 20: MD_WRITING or MD_COMPLETE */
+	uint64_t count;         /* 24: number of integers, 1..MD_MAXCOUNT */
+	uint64_t checksum;      /* 32: md_sum_final() over data[0..count-1] */
+	uint8_t  reserved[24];  /* 40: zero */
+};
+_Static_assert(sizeof(struct md_header) == 64, "the header is 64 bytes on disk");
+
+/* Why a header was refused; md_reason() gives the words. */
+enum md_status {
+	MD_OK,
+	MD_ESHORT,        /* smaller than a header */
+	MD_EMAGIC,
+	MD_EVERSION,
+	MD_EHEADERSIZE,
+	MD_EELEMSIZE,
+	MD_ERESERVED,
+	MD_ECOUNT,        /* 0 or above MD_MAXCOUNT */
+	MD_ETRUNCATED,    /* the data does not fit in what is there */
+	MD_EINCOMPLETE,   /* state is MD_WRITING */
+	MD_ESTATE,        /* state is neither value */
+	MD_ECHECKSUM
+};
+
+static inline const char *md_reason(enum md_status s)
+{
+	static const char *const text[] = {
+		"valid",
+		"too short for a MEMORYDATA header",
+		"not a MEMORYDATA file (bad magic)",
+		"unsupported MEMORYDATA version",
+		"bad header size",
+		"bad element size",
+		"reserved header bytes are not zero",
+		"count out of range",
+		"truncated: the data is shorter than its count",
+		"incomplete: its writer has not finished",
+		"bad state field",
+		"checksum mismatch: the data is corrupt",
+	};
+	return (unsigned)s < sizeof text / sizeof *text ? text[s] : "unknown";
+}
+
+/* Bytes a file of `count` integers takes. */
+static inline uint64_t md_file_size(uint64_t count)
+{
+	return sizeof(struct md_header) + count * sizeof(int32_t);
+}
+
+static inline void md_init_header(struct md_header *h, uint64_t count)
+{
+	memset(h, 0, sizeof *h);
+	memcpy(h->magic, MD_MAGIC, sizeof h->magic);
+	h->version = MD_VERSION;
+	h->header_size = sizeof *h;
+	h->elem_size = sizeof(int32_t);
+	h->state = MD_WRITING;
+	h->count = count;
+}
+
+/* Is this one of ours, finished or not? (fmwrite overwrites only these.) */
+static inline int md_is_ours(const void *buf, uint64_t avail)
+{
+	return avail >= 8 && memcmp(buf, MD_MAGIC, 8) == 0;
+}
+
+/*
+ * Checks a header found at the start of `avail` readable bytes: every field,
+ * and that the data it announces lies within them. The checksum is the
+ * caller's, since it needs the data. Safe for any bytes and any `avail`.
+ */
+static inline enum md_status md_check_header(const void *buf, uint64_t avail)
+{
+	struct md_header h;
+	size_t i;
+
+	if (avail < sizeof h)
+		return MD_ESHORT;
+	memcpy(&h, buf, sizeof h);
+	if (memcmp(h.magic, MD_MAGIC, sizeof h.magic) != 0)
+		return MD_EMAGIC;
+	if (h.version != MD_VERSION)
+		return MD_EVERSION;
+	if (h.header_size != sizeof h)
+		return MD_EHEADERSIZE;
+	if (h.elem_size != sizeof(int32_t))
+		return MD_EELEMSIZE;
+	for (i = 0; i < sizeof h.reserved; i++)
+		if (h.reserved[i] != 0)
+			return MD_ERESERVED;
+	if (h.count == 0 || h.count > MD_MAXCOUNT)
+		return MD_ECOUNT;
+	if (h.count > (avail - sizeof h) / sizeof(int32_t))
+		return MD_ETRUNCATED;
+	if (h.state == MD_WRITING)
+		return MD_EINCOMPLETE;
+	if (h.state != MD_COMPLETE)
+		return MD_ESTATE;
+	return MD_OK;
+}
+
+/*
+ * The checksum: four interleaved Fletcher-style lanes of 64-bit sums, so it
+ * runs at memory speed, then mixed. Any change to one integer changes its
+ * lane's first sum; a swap of two unequal integers changes the second.
+ * Data may be fed in pieces of any size; the result depends only on the
+ * whole sequence.
+ */
+struct md_sum {
+	uint64_t a[4], b[4];
+	uint64_t n;               /* integers seen so far */
+};
+
+static inline void md_sum_init(struct md_sum *s)
+{
+	memset(s, 0, sizeof *s);
+}
+
+static inline void md_sum_one(struct md_sum *s, uint32_t v)
+{
+	unsigned l = (unsigned)(s->n++ & 3);
+
+	s->a[l] += v;
+	s->b[l] += s->a[l];
+}
+
+static inline void md_sum_add(struct md_sum *s, const int32_t *p, size_t n)
+{
+	uint64_t a0, a1, a2, a3, b0, b1, b2, b3;
+	size_t i = 0, head;
+
+	for (; i < n && (s->n & 3) != 0; i++)
+		md_sum_one(s, (uint32_t)p[i]);
+	head = i;
+	a0 = s->a[0], a1 = s->a[1], a2 = s->a[2], a3 = s->a[3];
+	b0 = s->b[0], b1 = s->b[1], b2 = s->b[2], b3 = s->b[3];
+	for (; i + 4 <= n; i += 4) {
+		b0 += a0 += (uint32_t)p[i];
+		b1 += a1 += (uint32_t)p[i + 1];
+		b2 += a2 += (uint32_t)p[i + 2];
+		b3 += a3 += (uint32_t)p[i + 3];
+	}
+	s->a[0] = a0, s->a[1] = a1, s->a[2] = a2, s->a[3] = a3;
+	s->b[0] = b0, s->b[1] = b1, s->b[2] = b2, s->b[3] = b3;
+	s->n += i - head;
+	for (; i < n; i++)
+		md_sum_one(s, (uint32_t)p[i]);
+}
+
+/*
+ * Writes first, first+1, ... into p[0..n-1] and sums them while each block
+ * is still in the cache: the writer passes over memory once.
+ */
+static inline void md_fill(struct md_sum *s, int32_t *p, size_t n, uint32_t first)
+{
+	size_t i, j, m;
+
+	for (i = 0; i < n; i += m) {
+		m = n - i < 4096 ? n - i : 4096;
+		for (j = 0; j < m; j++)
+			p[i + j] = (int32_t)(first + (uint32_t)(i + j));
+		md_sum_add(s, p + i, m);
+	}
+}
+
+static inline uint64_t md_mix(uint64_t x)
+{
+	x ^= x >> 30, x *= 0xBF58476D1CE4E5B9u;
+	x ^= x >> 27, x *= 0x94D049BB133111EBu;
+	return x ^ (x >> 31);
+}
+
+static inline uint64_t md_sum_final(const struct md_sum *s)
+{
+	uint64_t h = md_mix(s->n);
+	int l;
+
+	for (l = 0; l < 4; l++)
+		h = md_mix(md_mix(h ^ s->a[l]) ^ s->b[l]);
+	return h;
+}
+
+#endif /* MEMDATA_H */

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs what `make demo` and `make test` need on Debian or Ubuntu, once.
+set -e
+need=
+have() { command -v "$1" >/dev/null 2>&1; }
+have x86_64-w64-mingw32-gcc || need="$need gcc-mingw-w64-x86-64"
+have i686-w64-mingw32-gcc || need="$need gcc-mingw-w64-i686"
+have wine || need="$need wine wine64"
+have clang || need="$need clang"
+have gcc || need="$need gcc libc6-dev"
+# libFuzzer and the sanitizers' runtime for clang
+ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
+	need="$need libclang-rt-dev"
+[ -z "$need" ] && exit 0
+echo "deps: installing$need"
+sudo=
+[ "$(id -u)" = 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $need
