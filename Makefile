@@ -10,7 +10,7 @@ LDFLAGS = -municode -s
 LDLIBS  = -ladvapi32 -luser32
 NATIVE  = gcc -std=c11 -g -O1 -Wall -Wextra -Wpedantic -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ    = clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined
-FUZZRUNS = 300000
+FUZZRUNS = 2000000
 B       = build
 SRC     = fmlib.c
 HDR     = fmlib.h memdata.h

@@ -115,7 +115,11 @@ static int write_file(const struct args *a)
 	/* the size given extends the empty file to hold the whole structure */
 	map = CreateFileMappingW(file, &sa, PAGE_READWRITE, (DWORD)(size >> 32), (DWORD)size, name);
 	if (map == NULL) {
-		rc = fail(L"CreateFileMappingW", name, GetLastError());
+		DWORD err = GetLastError();
+
+		rc = err == ERROR_INVALID_HANDLE ? failx(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): "
+		    L"the name belongs to an object of another kind; nothing written (error 6)", name) :
+		    fail(L"CreateFileMappingW", name, err);
 		goto out;
 	}
 	if (GetLastError() == ERROR_ALREADY_EXISTS) {

@@ -1,0 +1,44 @@
+@echo off
+rem demo.bat - fmwrite and fmread, step by step. Runs from any folder: the
+rem programs are in build\ beside this file, where make puts them.
+rem Exits 0 when every step showed what it should, 1 otherwise.
+setlocal
+set "BIN=%~dp0build"
+set "DIR=%TEMP%\fmdemo-%RANDOM%"
+mkdir "%DIR%"
+if errorlevel 1 exit /b 1
+set "FILE=%DIR%\demo.bin"
+
+echo == 1. fmwrite creates demo.bin, maps it and writes 0..9 through the view
+"%BIN%\fmwrite.exe" -n 10 "%FILE%"
+if errorlevel 1 goto failed
+
+echo == 2. fmread maps the same file read-only, checks it, prints the integers
+"%BIN%\fmread.exe" -q "%FILE%"
+if errorlevel 1 goto failed
+
+echo == 3. fmread --check: header and checksum only
+"%BIN%\fmread.exe" -q --check "%FILE%"
+if errorlevel 1 goto failed
+
+echo == 4. a file that is not ours: fmwrite refuses it with 3 and leaves it alone
+echo somebody's notes> "%DIR%\notes.txt"
+"%BIN%\fmwrite.exe" "%DIR%\notes.txt"
+if not "%ERRORLEVEL%"=="3" goto failed
+findstr /c:"somebody's notes" "%DIR%\notes.txt" >nul
+if errorlevel 1 goto failed
+echo    notes.txt is left as it was
+
+echo == 5. fmread on that file: refused with 3, nothing printed as data
+"%BIN%\fmread.exe" -q "%DIR%\notes.txt"
+if not "%ERRORLEVEL%"=="3" goto failed
+echo    refused
+
+rmdir /s /q "%DIR%"
+echo demo: all steps worked
+exit /b 0
+
+:failed
+echo demo: step failed (exit code %ERRORLEVEL%)
+rmdir /s /q "%DIR%"
+exit /b 1

@@ -1,0 +1,223 @@
+/*
+ * unit.c - memdata.h on its own, natively, under ASan and UBSan: every rule
+ * of md_check_header, boundary counts, overflow, and the checksum.
+ */
+#include "../memdata.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static int passed, failed;
+
+#define CHECK(cond) check((cond), #cond, __LINE__)
+
+static void check(int ok, const char *what, int line)
+{
+	if (ok) {
+		passed++;
+	} else {
+		failed++;
+		printf("FAIL unit.c:%d: %s\n", line, what);
+	}
+}
+
+/* A complete file of `count` integers 0..count-1, as fmwrite leaves it. */
+static unsigned char *make_file(uint64_t count, size_t *len)
+{
+	unsigned char *buf;
+	struct md_header h;
+	struct md_sum s;
+
+	*len = (size_t)md_file_size(count);
+	buf = calloc(1, *len);
+	md_init_header(&h, count);
+	md_sum_init(&s);
+	md_fill(&s, (int32_t *)(buf + sizeof h), (size_t)count, 0);
+	h.checksum = md_sum_final(&s);
+	h.state = MD_COMPLETE;
+	memcpy(buf, &h, sizeof h);
+	return buf;
+}
+
+/* What fmread decides about a whole file: the header, then the checksum. */
+static enum md_status validate(const unsigned char *buf, size_t len)
+{
+	struct md_header h;
+	struct md_sum s;
+	enum md_status st = md_check_header(buf, len);
+
+	if (st != MD_OK)
+		return st;
+	memcpy(&h, buf, sizeof h);
+	md_sum_init(&s);
+	md_sum_add(&s, (const int32_t *)(buf + sizeof h), (size_t)h.count);
+	return md_sum_final(&s) == h.checksum ? MD_OK : MD_ECHECKSUM;
+}
+
+static void test_layout(void)
+{
+	CHECK(sizeof(struct md_header) == 64);
+	CHECK(offsetof(struct md_header, version) == 8);
+	CHECK(offsetof(struct md_header, header_size) == 12);
+	CHECK(offsetof(struct md_header, elem_size) == 16);
+	CHECK(offsetof(struct md_header, state) == 20);
+	CHECK(offsetof(struct md_header, count) == 24);
+	CHECK(offsetof(struct md_header, checksum) == 32);
+	CHECK(offsetof(struct md_header, reserved) == 40);
+	CHECK(md_file_size(1) == 68);
+	CHECK(md_file_size(MD_MAXCOUNT) == 64 + ((uint64_t)8 << 30));
+}
+
+static void test_rules(void)
+{
+	size_t len, i;
+	unsigned char *f = make_file(10, &len), *g = malloc(len);
+	struct md_header *h = (struct md_header *)g;
+
+#define FRESH() memcpy(g, f, len)
+	FRESH();
+	CHECK(validate(g, len) == MD_OK);
+	CHECK(md_check_header(g, 0) == MD_ESHORT);
+	CHECK(md_check_header(g, 63) == MD_ESHORT);
+	CHECK(md_check_header(g, 64) == MD_ETRUNCATED);
+	CHECK(md_check_header(g, len - 1) == MD_ETRUNCATED);
+	CHECK(md_check_header(g, len + 1000) == MD_OK);   /* fits: room to spare is fine */
+	for (i = 0; i < 8; i++) {
+		FRESH();
+		g[i] ^= 0x20;
+		CHECK(md_check_header(g, len) == MD_EMAGIC);
+	}
+	FRESH(); h->version = 2;          CHECK(md_check_header(g, len) == MD_EVERSION);
+	FRESH(); h->version = 0;          CHECK(md_check_header(g, len) == MD_EVERSION);
+	FRESH(); h->header_size = 128;    CHECK(md_check_header(g, len) == MD_EHEADERSIZE);
+	FRESH(); h->elem_size = 8;        CHECK(md_check_header(g, len) == MD_EELEMSIZE);
+	for (i = 0; i < sizeof h->reserved; i++) {
+		FRESH();
+		h->reserved[i] = 1;
+		CHECK(md_check_header(g, len) == MD_ERESERVED);
+	}
+	FRESH(); h->count = 0;            CHECK(md_check_header(g, len) == MD_ECOUNT);
+	FRESH(); h->state = MD_WRITING;   CHECK(md_check_header(g, len) == MD_EINCOMPLETE);
+	FRESH(); h->state = 0;            CHECK(md_check_header(g, len) == MD_ESTATE);
+	FRESH(); h->state = MD_COMPLETE ^ 1; CHECK(md_check_header(g, len) == MD_ESTATE);
+	FRESH(); h->checksum ^= 1;        CHECK(validate(g, len) == MD_ECHECKSUM);
+	FRESH(); h->count = 9;            CHECK(validate(g, len) == MD_ECHECKSUM);
+	FRESH(); h->count = 11;           CHECK(validate(g, len) == MD_ETRUNCATED);
+	free(f);
+	free(g);
+}
+
+/* The count limits, and the arithmetic that must not wrap around. */
+static void test_counts(void)
+{
+	struct md_header h;
+
+	md_init_header(&h, MD_MAXCOUNT);
+	h.state = MD_COMPLETE;
+	CHECK(md_check_header(&h, md_file_size(MD_MAXCOUNT)) == MD_OK);
+	CHECK(md_check_header(&h, md_file_size(MD_MAXCOUNT) - 1) == MD_ETRUNCATED);
+	CHECK(md_check_header(&h, UINT64_MAX) == MD_OK);
+	h.count = (uint64_t)MD_MAXCOUNT + 1;
+	CHECK(md_check_header(&h, UINT64_MAX) == MD_ECOUNT);
+	h.count = UINT64_MAX;             /* count * 4 + 64 would wrap to 60 */
+	CHECK(md_check_header(&h, 64) == MD_ECOUNT);
+	CHECK(md_check_header(&h, UINT64_MAX) == MD_ECOUNT);
+	h.count = ((uint64_t)1 << 62) + 1; /* count * 4 wraps to 4 */
+	CHECK(md_check_header(&h, 68) == MD_ECOUNT);
+	h.count = 1;
+	CHECK(md_check_header(&h, 68) == MD_OK);
+	CHECK(md_check_header(&h, 67) == MD_ETRUNCATED);
+}
+
+/* Every single bit flipped anywhere in a file is caught. */
+static void test_bit_flips(void)
+{
+	size_t len, bit, caught = 0;
+	unsigned char *f = make_file(10, &len);
+
+	for (bit = 0; bit < len * 8; bit++) {
+		f[bit / 8] ^= (unsigned char)(1u << bit % 8);
+		caught += validate(f, len) != MD_OK;
+		f[bit / 8] ^= (unsigned char)(1u << bit % 8);
+	}
+	CHECK(caught == len * 8);
+	CHECK(validate(f, len) == MD_OK);
+	free(f);
+}
+
+static uint64_t sum_of(const int32_t *p, size_t n)
+{
+	struct md_sum s;
+
+	md_sum_init(&s);
+	md_sum_add(&s, p, n);
+	return md_sum_final(&s);
+}
+
+static void test_checksum(void)
+{
+	enum { N = 10007 };
+	static int32_t v[N], w[N];
+	struct md_sum s, t;
+	size_t i, step;
+	uint64_t whole;
+
+	for (i = 0; i < N; i++)
+		v[i] = (int32_t)i;
+	whole = sum_of(v, N);
+	/* fed in pieces of any size, the same result */
+	for (step = 1; step < 20; step++) {
+		md_sum_init(&s);
+		for (i = 0; i < N; i += step)
+			md_sum_add(&s, v + i, N - i < step ? N - i : step);
+		CHECK(md_sum_final(&s) == whole);
+	}
+	/* md_fill writes what md_sum_add would sum, from any start */
+	md_sum_init(&s);
+	md_fill(&s, w, 3, 0);
+	md_fill(&s, w + 3, N - 3, 3);
+	CHECK(memcmp(v, w, sizeof v) == 0);
+	CHECK(md_sum_final(&s) == whole);
+	md_sum_init(&t);
+	md_fill(&t, w, 5, 2147483643u);   /* up to the largest value */
+	CHECK(w[4] == 2147483647);
+	/* order, length and value all count */
+	memcpy(w, v, sizeof v);
+	w[10] = v[11], w[11] = v[10];
+	CHECK(sum_of(w, N) != whole);
+	memcpy(w, v, sizeof v);
+	w[1] = v[5], w[5] = v[1];         /* same lane */
+	CHECK(sum_of(w, N) != whole);
+	CHECK(sum_of(v, N - 1) != whole);
+	w[0] = 0;
+	CHECK(sum_of(w, 1) != sum_of(w, 2));   /* a trailing zero is seen */
+	memcpy(w, v, sizeof v);
+	w[N - 1] = -1;
+	CHECK(sum_of(w, N) != whole);
+	/* pinned: files written today must stay readable */
+	CHECK(sum_of(v, 10) == 0x6a6950873f16bd23u);
+}
+
+static void test_misc(void)
+{
+	int s;
+
+	CHECK(md_is_ours(MD_MAGIC, 8));
+	CHECK(!md_is_ours(MD_MAGIC, 7));
+	CHECK(!md_is_ours("FMIPC\r\n\033", 8));
+	for (s = MD_OK; s <= MD_ECHECKSUM; s++)
+		CHECK(strcmp(md_reason((enum md_status)s), "unknown") != 0);
+	CHECK(strcmp(md_reason((enum md_status)99), "unknown") == 0);
+}
+
+int main(void)
+{
+	test_layout();
+	test_rules();
+	test_counts();
+	test_bit_flips();
+	test_checksum();
+	test_misc();
+	printf("unit: %d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}
