@@ -17,7 +17,8 @@ static const wchar_t exit_codes[] =
 	L"  2  a system call failed (not found, access denied, in use, disk full,\n"
 	L"     name already taken)\n"
 	L"  3  the data is not a valid, complete MEMORYDATA file\n"
-	L"  4  timed out waiting\n";
+	L"  4  timed out waiting\n"
+	L"  5  interrupted (Ctrl+C, Ctrl+Break, the console closed)\n";
 
 /* Console: UTF-16 as is. File or pipe: UTF-8, so any name survives. */
 static void put(HANDLE h, const wchar_t *s)
@@ -187,16 +188,38 @@ static const struct option *find_option(const struct option *opts, const wchar_t
 	return NULL;
 }
 
+/* Stores an option's value; returns -1, or EXIT_USAGE with a message. */
+static int set_value(struct args *a, const struct option *o, const wchar_t *val)
+{
+	void *to = (char *)a + o->offset;
+
+	if (o->kind == OPT_STRING) {
+		if (*val == 0 || wcslen(val) > NAME_MAX - 8)
+			return failx(EXIT_USAGE, L"bad name \"%ls\": 1 to %d characters (see --help)",
+			    val, NAME_MAX - 8);
+		*(const wchar_t **)to = val;
+	} else if (o->kind == OPT_SECONDS) {
+		if (!parse_number(val, 0, MAX_SECONDS, to))
+			return failx(EXIT_USAGE, L"bad number of seconds \"%ls\": give a whole "
+			    L"number from 0 to %u (see --help)", val, MAX_SECONDS);
+	} else if (!parse_number(val, 1, MD_MAXCOUNT, to)) {
+		return failx(EXIT_USAGE, L"bad count \"%ls\": give a whole number "
+		    L"from 1 to 2147483648 (see --help)", val);
+	}
+	return -1;
+}
+
 /*
  * The first thing each program calls. Options may come before or after FILE;
  * "--" ends them. Help and --version go to stdout and end the program.
+ * Whether FILE is needed is the program's to say.
  */
 int parse_args(int argc, wchar_t **argv, const struct option *opts,
     const wchar_t *usage, struct args *a)
 {
 	const struct option *o;
 	const wchar_t *s, *val;
-	int i, options = 1;
+	int i, rc, options = 1;
 
 	SetUnhandledExceptionFilter(crashed);
 	memset(a, 0, sizeof *a);
@@ -225,13 +248,10 @@ int parse_args(int argc, wchar_t **argv, const struct option *opts,
 			*(int *)((char *)a + o->offset) = 1;
 		} else if (val == NULL && (val = argv[++i]) == NULL) {
 			return failx(EXIT_USAGE, L"option \"%ls\" needs a value (see --help)", s);
-		} else if (!parse_number(val, 1, MD_MAXCOUNT, (uint64_t *)((char *)a + o->offset))) {
-			return failx(EXIT_USAGE, L"bad count \"%ls\": give a whole number "
-			    L"from 1 to 2147483648 (see --help)", val);
+		} else if ((rc = set_value(a, o, val)) >= 0) {
+			return rc;
 		}
 	}
-	if (a->file == NULL)
-		return failx(EXIT_USAGE, L"no FILE given (see --help)");
 	return -1;
 }
 
@@ -244,7 +264,7 @@ int parse_args(int argc, wchar_t **argv, const struct option *opts,
  */
 #define FM_ALIGN ((uintptr_t)2 << 20)
 
-static unsigned char *map_view(HANDLE map, DWORD access, uint64_t off, size_t len)
+static unsigned char *map_view(HANDLE map, DWORD access, uint64_t off, size_t len, size_t ask)
 {
 	DWORD hi = (DWORD)(off >> 32), lo = (DWORD)off;
 	unsigned char *room, *p;
@@ -256,10 +276,10 @@ static unsigned char *map_view(HANDLE map, DWORD access, uint64_t off, size_t le
 			break;
 		VirtualFree(room, 0, MEM_RELEASE);
 		room = (unsigned char *)(((uintptr_t)room + FM_ALIGN - 1) & ~(FM_ALIGN - 1));
-		if ((p = MapViewOfFileEx(map, access, hi, lo, len, room)) != NULL)
+		if ((p = MapViewOfFileEx(map, access, hi, lo, ask, room)) != NULL)
 			return p;
 	}
-	return MapViewOfFile(map, access, hi, lo, len);
+	return MapViewOfFile(map, access, hi, lo, ask);
 }
 
 /* Points *p at byte `pos` of the mapping, moving the view if need be. */
@@ -269,14 +289,17 @@ int win_at(struct window *w, uint64_t pos, unsigned char **p, size_t *avail)
 	int rc;
 
 	if (w->len == 0 || off != w->off) {
+		size_t len = (size_t)(w->size - off < FM_WINDOW ? w->size - off : FM_WINDOW);
+
 		if ((rc = win_close(w)) != 0)
 			return rc;
-		w->off = off;
-		w->base = map_view(w->map, w->access, off,
-		    (size_t)(w->size - off < FM_WINDOW ? w->size - off : FM_WINDOW));
+		/* the last view asks for size 0, "to the end": a live mapping's
+		 * size is known only in whole pages, and asking past its end fails */
+		w->base = map_view(w->map, w->access, off, len, off + len == w->size ? 0 : len);
 		if (w->base == NULL)
 			return fail(L"MapViewOfFile", w->subject, GetLastError());
-		w->len = (size_t)(w->size - off < FM_WINDOW ? w->size - off : FM_WINDOW);
+		w->off = off;
+		w->len = len;
 	}
 	*p = w->base + (pos - w->off);
 	*avail = w->len - (size_t)(pos - w->off);
@@ -360,36 +383,44 @@ void on_fault(struct window *w, int code, const wchar_t *what, const wchar_t *wh
 }
 
 /*
- * FILE's default mapping name: Local\fmipc- and a hash (FNV-1a) of its full
- * path in upper case, since Windows file names ignore case. Writers of
- * different files never meet, and `fmread FILE` finds the writer of FILE.
+ * The mapping's name: --name as given, in Local\ unless it names its
+ * namespace; else Local\fmipc- and a hash (FNV-1a) of FILE's full path in
+ * upper case, since Windows file names ignore case. So writers of different
+ * files never meet, and `fmread FILE` finds the writer of FILE.
  */
-int mapping_name(const wchar_t *path, wchar_t *name, size_t cap)
+int object_name(const struct args *a, wchar_t name[NAME_MAX])
 {
+	const wchar_t *ns = a->global ? L"Global\\" : L"Local\\";
 	wchar_t small[MAX_PATH], *full = small;
 	uint64_t h = 0xCBF29CE484222325u;
 	DWORD i, n;
 
-	n = GetFullPathNameW(path, MAX_PATH, full, NULL);
+	if (a->name != NULL) {
+		if (wcsncmp(a->name, L"Local\\", 6) == 0 || wcsncmp(a->name, L"Global\\", 7) == 0)
+			ns = L"";
+		swprintf(name, NAME_MAX, L"%ls%ls", ns, a->name);
+		return 0;
+	}
+	n = GetFullPathNameW(a->file, MAX_PATH, full, NULL);
 	if (n >= MAX_PATH) {
 		full = HeapAlloc(GetProcessHeap(), 0, n * sizeof *full);
 		if (full == NULL)
-			return fail(L"HeapAlloc", path, ERROR_NOT_ENOUGH_MEMORY);
-		n = GetFullPathNameW(path, n, full, NULL);
+			return fail(L"HeapAlloc", a->file, ERROR_NOT_ENOUGH_MEMORY);
+		n = GetFullPathNameW(a->file, n, full, NULL);
 	}
 	if (n == 0) {
 		DWORD err = GetLastError();
 
 		if (full != small)
 			HeapFree(GetProcessHeap(), 0, full);
-		return fail(L"GetFullPathNameW", path, err);
+		return fail(L"GetFullPathNameW", a->file, err);
 	}
 	CharUpperBuffW(full, n);
 	for (i = 0; i < n; i++)
 		h = (h ^ full[i]) * 0x100000001B3u;
 	if (full != small)
 		HeapFree(GetProcessHeap(), 0, full);
-	swprintf(name, cap, L"Local\\fmipc-%08lx%08lx", (unsigned long)(h >> 32),
+	swprintf(name, NAME_MAX, L"%lsfmipc-%08lx%08lx", ns, (unsigned long)(h >> 32),
 	    (unsigned long)(h & 0xFFFFFFFFu));
 	return 0;
 }
@@ -426,4 +457,47 @@ int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject)
 	sa->lpSecurityDescriptor = &sd;
 	sa->bInheritHandle = FALSE;
 	return 0;
+}
+
+/*
+ * Opens or creates the manual-reset event NAME+SUFFIX (".ready", ".done").
+ * One that exists already is fine, since a signal carries no data and the
+ * other side may have made it; a name held by another kind of object is not.
+ */
+int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suffix, HANDLE *ev)
+{
+	wchar_t full[NAME_MAX + 8];
+	DWORD err;
+
+	swprintf(full, NAME_MAX + 8, L"%ls%ls", name, suffix);
+	if ((*ev = CreateEventW(sa, TRUE, FALSE, full)) != NULL)
+		return 0;
+	err = GetLastError();
+	if (err == ERROR_INVALID_HANDLE)
+		return failx(EXIT_SYSTEM, L"CreateEventW(\"%ls\"): the name belongs to an object "
+		    L"of another kind (error 6)", full);
+	return fail(L"CreateEventW", full, err);
+}
+
+volatile LONG interrupted;
+static HANDLE stop;
+
+static BOOL WINAPI on_ctrl(DWORD type)
+{
+	InterlockedExchange(&interrupted, 1);
+	SetEvent(stop);
+	/* the process ends when this returns: let the main thread clean up */
+	if (type == CTRL_CLOSE_EVENT || type == CTRL_LOGOFF_EVENT || type == CTRL_SHUTDOWN_EVENT)
+		Sleep(5000);
+	return TRUE;
+}
+
+/* An event set, and `interrupted` raised, by Ctrl+C, Ctrl+Break or closing the console. */
+HANDLE interrupt_event(void)
+{
+	if (stop == NULL) {
+		stop = CreateEventW(NULL, TRUE, FALSE, NULL);
+		SetConsoleCtrlHandler(on_ctrl, TRUE);
+	}
+	return stop;
 }

@@ -20,19 +20,29 @@ enum {
 	EXIT_USAGE,     /* bad command line */
 	EXIT_SYSTEM,    /* a system call failed */
 	EXIT_DATA,      /* not a valid, complete MEMORYDATA file */
-	EXIT_TIMEOUT    /* gave up waiting */
+	EXIT_TIMEOUT,   /* gave up waiting */
+	EXIT_INTERRUPTED /* Ctrl+C, Ctrl+Break or the console closed */
 };
+
+#define NOT_YET (-1)    /* not there or not complete yet: worth waiting for */
 
 /* Everything either program can be told; each takes what its table lists. */
 struct args {
 	const wchar_t *file;
+	const wchar_t *name;     /* --name: the mapping's name */
 	uint64_t count;          /* -n, --count */
+	uint64_t hold;           /* --hold: seconds to keep the mapping for readers */
+	uint64_t wait;           /* --wait: seconds to wait for a writer */
 	int force;               /* --force */
 	int check;               /* --check */
 	int quiet;               /* -q, --quiet */
+	int no_file;             /* --no-file: backed by the paging file */
+	int global;              /* --global: Global\ rather than Local\ */
 };
 
-enum opt_kind { OPT_FLAG, OPT_COUNT };
+enum opt_kind { OPT_FLAG, OPT_COUNT, OPT_SECONDS, OPT_STRING };
+#define MAX_SECONDS 1000000u      /* 11 days: still fits a DWORD of milliseconds */
+#define NAME_MAX 260              /* an object name, with its prefix */
 
 struct option {
 	const wchar_t *short_name, *long_name;
@@ -77,7 +87,10 @@ typedef int each_fn(void *ctx, int32_t *data, size_t n, uint64_t first);
 int win_each(struct window *w, uint64_t count, each_fn *fn, void *ctx);
 void on_fault(struct window *w, int code, const wchar_t *what, const wchar_t *why);
 
-int mapping_name(const wchar_t *path, wchar_t *name, size_t cap);
+int object_name(const struct args *a, wchar_t name[NAME_MAX]);
 int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject);
+int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suffix, HANDLE *ev);
+HANDLE interrupt_event(void);
+extern volatile LONG interrupted;
 
 #endif /* FMLIB_H */

@@ -1,34 +1,49 @@
 /*
- * fmread - print the integers of a MEMORYDATA file, one per line, after
- * checking that the file is complete and intact.
+ * fmread - print the integers of a MEMORYDATA file or live mapping, one per
+ * line, after checking that it is complete and intact.
  *
  *   fmread data.bin               0, 1, ... on stdout
  *   fmread --check data.bin       one line: valid or not, and why
+ *   fmread --wait 30 data.bin     wait for its writer to finish first
+ *   fmread --name demo            a writer's mapping, by name only
  *
- * The sequence: CreateFileW (read-only), CreateFileMappingW (PAGE_READONLY,
- * size 0: the whole file), MapViewOfFile (FILE_MAP_READ), check, print,
- * UnmapViewOfFile, CloseHandle. Nothing is printed until the header and the
- * checksum over all the data have been checked.
+ * While a writer holds the file's mapping, fmread attaches to it
+ * (OpenFileMappingW, no file I/O); otherwise it maps the file: CreateFileW
+ * (read-only), CreateFileMappingW (PAGE_READONLY, size 0: the whole file).
+ * Then MapViewOfFile (FILE_MAP_READ), check, print, UnmapViewOfFile,
+ * CloseHandle. Nothing is printed until the header and the checksum over all
+ * the data have been checked.
  *
  * Build: make (mingw-w64), or see README.md.
  */
 #include "fmlib.h"
 #include "memdata.h"
 
+#include <wchar.h>
+
 const wchar_t *prog = L"fmread";
 
 static const wchar_t usage[] =
 	L"usage: fmread [options] FILE\n"
+	L"       fmread [options] --name NAME\n"
 	L"Checks FILE, a MEMORYDATA file written by fmwrite, and prints its\n"
-	L"integers on stdout, one per line.\n"
+	L"integers on stdout, one per line. While fmwrite --hold holds FILE's\n"
+	L"mapping, reads that instead of the file.\n"
 	L"\n"
-	L"  --check        check only; print a one-line summary\n"
-	L"  -q, --quiet    print nothing but the data and errors\n"
-	L"  -h, --help, /? this text\n"
-	L"  --version      the version\n";
+	L"  --check          check only; print a one-line summary\n"
+	L"  --name NAME      read the mapping NAME (in Local\\ unless it says\n"
+	L"                   Global\\), as fmwrite --name NAME made it\n"
+	L"  --global         look in Global\\ for FILE's mapping\n"
+	L"  --wait SECONDS   wait up to SECONDS for the writer to finish\n"
+	L"  -q, --quiet      print nothing but the data and errors\n"
+	L"  -h, --help, /?   this text\n"
+	L"  --version        the version\n";
 
 static const struct option options[] = {
 	{ NULL, L"--check", OPT_FLAG, offsetof(struct args, check) },
+	{ NULL, L"--name", OPT_STRING, offsetof(struct args, name) },
+	{ NULL, L"--global", OPT_FLAG, offsetof(struct args, global) },
+	{ NULL, L"--wait", OPT_SECONDS, offsetof(struct args, wait) },
 	{ NULL, NULL, OPT_FLAG, 0 }
 };
 
@@ -107,8 +122,11 @@ static enum md_status read_header(const unsigned char *p, uint64_t size, struct 
 	return md_check_header(h, size);
 }
 
-/* Checks the header, then the checksum over all the data, then prints. */
-static int show(struct window *w, const struct args *a)
+/*
+ * Checks the header, then the checksum over all the data, then prints.
+ * Unfinished data is NOT_YET when the caller can wait for it.
+ */
+static int show(struct window *w, const struct args *a, int can_wait)
 {
 	struct md_header h;
 	struct md_sum sum;
@@ -119,7 +137,9 @@ static int show(struct window *w, const struct args *a)
 
 	if ((rc = win_at(w, 0, &p, &avail)) != 0)
 		return rc;
-	if ((st = read_header(p, w->size, &h)) != MD_OK)
+	if ((st = read_header(p, w->size, &h)) == MD_EINCOMPLETE && can_wait)
+		return NOT_YET;
+	if (st != MD_OK)
 		return failx(EXIT_DATA, L"\"%ls\": %hs", w->subject, md_reason(st));
 	md_sum_init(&sum);
 	if ((rc = win_each(w, h.count, add, &sum)) != 0)
@@ -137,18 +157,24 @@ static int show(struct window *w, const struct args *a)
 	return flush_out();
 }
 
-static int read_file(const struct args *a)
+static int read_file(const struct args *a, int can_wait)
 {
 	HANDLE file, map = NULL;
 	struct window w = { 0 };
 	LARGE_INTEGER size;
+	DWORD err;
 	int rc;
 
 	/* no FILE_SHARE_WRITE: nobody can change the file while it is read */
 	file = CreateFileW(a->file, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING,
 	    FILE_FLAG_SEQUENTIAL_SCAN, NULL);
-	if (file == INVALID_HANDLE_VALUE)
-		return fail(L"CreateFileW", a->file, GetLastError());
+	if (file == INVALID_HANDLE_VALUE) {
+		err = GetLastError();
+		/* not there yet, or its writer still has it */
+		if (can_wait && (err == ERROR_FILE_NOT_FOUND || err == ERROR_SHARING_VIOLATION))
+			return NOT_YET;
+		return fail(L"CreateFileW", a->file, err);
+	}
 	if (!GetFileSizeEx(file, &size)) {
 		rc = fail(L"GetFileSizeEx", a->file, GetLastError());
 		goto out;
@@ -167,7 +193,7 @@ static int read_file(const struct args *a)
 	w.map = map, w.size = (uint64_t)size.QuadPart, w.access = FILE_MAP_READ, w.subject = a->file;
 	on_fault(&w, EXIT_DATA, L"reading", L"the file changed or could not be read");
 	info(a, L"reading file \"%ls\"", a->file);
-	rc = show(&w, a);
+	rc = show(&w, a, can_wait);
 out:
 	win_close(&w);
 	if (map != NULL && !CloseHandle(map))
@@ -177,10 +203,134 @@ out:
 	return rc;
 }
 
+/* A mapping's size, from a view of all of it (size 0); a view is in pages. */
+static int mapping_size(HANDLE map, const wchar_t *name, uint64_t *size)
+{
+	MEMORY_BASIC_INFORMATION mbi;
+	void *p = MapViewOfFile(map, FILE_MAP_READ, 0, 0, 0);
+	SIZE_T got;
+
+	if (p == NULL)
+		return fail(L"MapViewOfFile", name, GetLastError());
+	got = VirtualQuery(p, &mbi, sizeof mbi);
+	*size = mbi.RegionSize;
+	if (got == 0) {
+		DWORD err = GetLastError();
+
+		UnmapViewOfFile(p);
+		return fail(L"VirtualQuery", name, err);
+	}
+	if (!UnmapViewOfFile(p))
+		warn(L"UnmapViewOfFile", name, GetLastError());
+	return 0;
+}
+
+/* Tells a holding writer that its data has been read, so it can let go. */
+static void report_done(const wchar_t *name)
+{
+	wchar_t full[NAME_MAX + 8];
+	HANDLE done;
+
+	swprintf(full, NAME_MAX + 8, L"%ls.done", name);
+	if ((done = OpenEventW(EVENT_MODIFY_STATE, FALSE, full)) == NULL)
+		return;                  /* nobody is holding: nobody to tell */
+	if (!SetEvent(done))
+		warn(L"SetEvent", full, GetLastError());
+	CloseHandle(done);
+}
+
+/* Reads a writer's live mapping: checked exactly as a file is. */
+static int read_live(const struct args *a, const wchar_t *name, HANDLE map, int can_wait)
+{
+	struct window w = { 0 };
+	int rc;
+
+	w.map = map, w.access = FILE_MAP_READ, w.subject = name;
+	if ((rc = mapping_size(map, name, &w.size)) == 0) {
+		on_fault(&w, EXIT_DATA, L"reading", L"the mapping could not be read");
+		info(a, L"attached to live mapping \"%ls\"", name);
+		rc = show(&w, a, can_wait);
+		win_close(&w);
+	}
+	if (!CloseHandle(map))
+		warn(L"CloseHandle", name, GetLastError());
+	if (rc == 0)
+		report_done(name);
+	return rc;
+}
+
+/* One look: the live mapping if there is one, else the file. */
+static int attempt(const struct args *a, const wchar_t *name, int can_wait)
+{
+	HANDLE map = OpenFileMappingW(FILE_MAP_READ, FALSE, name);
+	DWORD err = GetLastError();
+
+	if (map != NULL)
+		return read_live(a, name, map, can_wait);
+	if (err != ERROR_FILE_NOT_FOUND)
+		return fail(L"OpenFileMappingW", name, err);
+	if (a->file != NULL)
+		return read_file(a, can_wait);
+	return can_wait ? NOT_YET : fail(L"OpenFileMappingW", name, err);
+}
+
+/*
+ * Looks, and while the data is not there yet and time is left, waits for
+ * the writer's signal on NAME.ready, then looks again: a stray signal can
+ * do no harm, since every look checks the header afresh.
+ */
+static int read_any(const struct args *a)
+{
+	wchar_t name[NAME_MAX];
+	SECURITY_ATTRIBUTES sa;
+	HANDLE h[2] = { NULL, interrupt_event() };
+	ULONGLONG now, end = GetTickCount64() + a->wait * 1000;
+	DWORD r;
+	int rc;
+
+	if ((rc = object_name(a, name)) != 0)
+		return rc;
+	while ((rc = attempt(a, name, a->wait > 0)) == NOT_YET) {
+		if (h[0] == NULL) {
+			/* made before the next look, so no signal falls in between */
+			if ((rc = owner_only(&sa, name)) != 0 || (rc = open_event(&sa, name, L".ready", &h[0])) != 0)
+				break;
+			info(a, L"waiting up to %llu s for \"%ls\"", (unsigned long long)a->wait, name);
+			continue;
+		}
+		if ((now = GetTickCount64()) >= end) {
+			rc = failx(EXIT_TIMEOUT, L"timed out after %llu s waiting for \"%ls\"",
+			    (unsigned long long)a->wait, a->file != NULL ? a->file : name);
+			break;
+		}
+		r = WaitForMultipleObjects(2, h, FALSE, (DWORD)(end - now));
+		if (r == WAIT_OBJECT_0 + 1) {
+			rc = failx(EXIT_INTERRUPTED, L"interrupted while waiting for \"%ls\"", name);
+			break;
+		}
+		if (r == WAIT_FAILED) {
+			rc = fail(L"WaitForMultipleObjects", name, GetLastError());
+			break;
+		}
+		/* cleared before the next look: a stale signal (its writer gone) must not
+		 * make this spin, and a new writer's signal comes after the clearing */
+		if (r == WAIT_OBJECT_0)
+			ResetEvent(h[0]);
+	}
+	if (h[0] != NULL && !CloseHandle(h[0]))
+		warn(L"CloseHandle", name, GetLastError());
+	return rc;
+}
+
 int wmain(int argc, wchar_t **argv)
 {
 	struct args a;
 	int rc = parse_args(argc, argv, options, usage, &a);
 
-	return rc >= 0 ? rc : read_file(&a);
+	if (rc >= 0)
+		return rc;
+	if (a.file == NULL && a.name == NULL)
+		return failx(EXIT_USAGE, L"no FILE given (see --help)");
+	interrupt_event();
+	return read_any(&a);
 }

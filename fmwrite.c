@@ -1,15 +1,17 @@
 /*
  * fmwrite - write the integers 0..N-1 to a MEMORYDATA file through a named
- * file mapping.
+ * file mapping, and optionally hold it for readers in other processes.
  *
- *   fmwrite data.bin              1024 integers (MAXDATA)
+ *   fmwrite data.bin                   1024 integers (MAXDATA)
  *   fmwrite -n 1000000 data.bin
- *   fmread data.bin               prints them back
+ *   fmwrite --hold 60 data.bin         then, elsewhere: fmread data.bin
+ *   fmwrite --no-file --name demo --hold 60    shared memory, no file at all
  *
  * The sequence, as in the Win32 docs: CreateFileW, CreateFileMappingW (named,
  * user-only), MapViewOfFile, fill, FlushViewOfFile, UnmapViewOfFile,
  * FlushFileBuffers, CloseHandle, in reverse order of creation. Large files go
  * through a moving window of views (fmlib.c), so memory use stays bounded.
+ * Readers wait on the event NAME.ready and report on NAME.done.
  *
  * Build: make (mingw-w64), or see README.md.
  */
@@ -20,19 +22,39 @@ const wchar_t *prog = L"fmwrite";
 
 static const wchar_t usage[] =
 	L"usage: fmwrite [options] FILE\n"
+	L"       fmwrite --no-file --name NAME --hold SECONDS [options]\n"
 	L"Writes the integers 0..N-1 to FILE, a MEMORYDATA file, through a named\n"
 	L"file mapping, and flushes them to disk.\n"
 	L"\n"
-	L"  -n, --count N  how many integers, 1..2147483648 (default 1024)\n"
-	L"  --force        replace FILE even if it is not a MEMORYDATA file\n"
-	L"  -q, --quiet    print nothing but errors\n"
-	L"  -h, --help, /? this text\n"
-	L"  --version      the version\n";
+	L"  -n, --count N    how many integers, 1..2147483648 (default 1024)\n"
+	L"  --force          replace FILE even if it is not a MEMORYDATA file\n"
+	L"  --name NAME      name the mapping NAME (in Local\\ unless it says\n"
+	L"                   Global\\); default: Local\\fmipc-<hash of FILE's path>\n"
+	L"  --global         create the objects in Global\\ (needs the\n"
+	L"                   SeCreateGlobalPrivilege privilege)\n"
+	L"  --hold SECONDS   then keep the mapping for readers until one has read\n"
+	L"                   it, Enter or Ctrl+C is pressed, or SECONDS pass\n"
+	L"  --no-file        shared memory backed by the paging file, no FILE;\n"
+	L"                   needs --name and --hold\n"
+	L"  -q, --quiet      print nothing but errors\n"
+	L"  -h, --help, /?   this text\n"
+	L"  --version        the version\n";
 
 static const struct option options[] = {
 	{ L"-n", L"--count", OPT_COUNT, offsetof(struct args, count) },
 	{ NULL, L"--force", OPT_FLAG, offsetof(struct args, force) },
+	{ NULL, L"--name", OPT_STRING, offsetof(struct args, name) },
+	{ NULL, L"--global", OPT_FLAG, offsetof(struct args, global) },
+	{ NULL, L"--hold", OPT_SECONDS, offsetof(struct args, hold) },
+	{ NULL, L"--no-file", OPT_FLAG, offsetof(struct args, no_file) },
 	{ NULL, NULL, OPT_FLAG, 0 }
+};
+
+/* What one run owns; each starts at its API's failure value. */
+struct writer {
+	HANDLE file, map, ready, done;
+	int created;             /* FILE is ours to delete if we fail */
+	wchar_t name[NAME_MAX];
 };
 
 /*
@@ -59,8 +81,49 @@ static int claim(HANDLE file, const struct args *a)
 	return 0;
 }
 
+static int open_file(const struct args *a, struct writer *wr)
+{
+	/* no FILE_SHARE_WRITE: a second writer fails here, before any harm */
+	wr->file = CreateFileW(a->file, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, NULL,
+	    OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (wr->file == INVALID_HANDLE_VALUE)
+		return fail(L"CreateFileW", a->file, GetLastError());
+	wr->created = GetLastError() != ERROR_ALREADY_EXISTS;
+	return claim(wr->file, a);
+}
+
+/*
+ * A mapping by that name that exists already belongs to someone else, who
+ * would read or change what we write: refuse it, as any other kind of object.
+ */
+static int create_mapping(const struct args *a, struct writer *wr, SECURITY_ATTRIBUTES *sa)
+{
+	uint64_t size = md_file_size(a->count);
+	DWORD err;
+
+	/* with a file, the size extends it; without, it is the paging file's share */
+	wr->map = CreateFileMappingW(wr->file, sa, PAGE_READWRITE, (DWORD)(size >> 32),
+	    (DWORD)size, wr->name);
+	err = GetLastError();
+	if (wr->map != NULL && err == ERROR_ALREADY_EXISTS)
+		return failx(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): the name is already taken "
+		    L"by another program; nothing written", wr->name);
+	if (wr->map != NULL)
+		return 0;
+	if (err == ERROR_INVALID_HANDLE)
+		return failx(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): the name belongs to an "
+		    L"object of another kind; nothing written (error 6)", wr->name);
+	if (err == ERROR_ACCESS_DENIED && wcsncmp(wr->name, L"Global\\", 7) == 0)
+		return failx(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): access denied: creating "
+		    L"objects in Global\\ needs the SeCreateGlobalPrivilege privilege (an "
+		    L"administrator or a service has it); nothing written (error 5)", wr->name);
+	return fail(L"CreateFileMappingW", wr->name, err);
+}
+
 static int fill(void *ctx, int32_t *data, size_t n, uint64_t first)
 {
+	if (interrupted)
+		return failx(EXIT_INTERRUPTED, L"interrupted; the data was left incomplete");
 	md_fill(ctx, data, n, (uint32_t)first);
 	return 0;
 }
@@ -93,59 +156,91 @@ static int write_data(struct window *w, uint64_t count)
 	return win_close(w);
 }
 
-static int write_file(const struct args *a)
+static int enter_pressed(HANDLE in)
 {
-	HANDLE file = INVALID_HANDLE_VALUE, map = NULL;
+	INPUT_RECORD r[16];
+	DWORD i, n = 0;
+
+	ReadConsoleInputW(in, r, 16, &n);
+	for (i = 0; i < n; i++)
+		if (r[i].EventType == KEY_EVENT && r[i].Event.KeyEvent.bKeyDown &&
+		    r[i].Event.KeyEvent.wVirtualKeyCode == VK_RETURN)
+			return 1;
+	return 0;
+}
+
+/* Keeps the mapping until a reader is done, Enter, Ctrl+C, or time is up. */
+static int hold(const struct args *a, struct writer *wr)
+{
+	HANDLE h[3] = { wr->done, interrupt_event(), GetStdHandle(STD_INPUT_HANDLE) };
+	ULONGLONG now, end = GetTickCount64() + a->hold * 1000;
+	DWORD mode, n = GetConsoleMode(h[2], &mode) ? 3 : 2, r;
+	const wchar_t *why;
+
+	info(a, L"holding \"%ls\" for readers: until one has read it, Enter, Ctrl+C, "
+	    L"or %llu s", wr->name, (unsigned long long)a->hold);
+	do {
+		now = GetTickCount64();
+		r = WaitForMultipleObjects(n, h, FALSE, now < end ? (DWORD)(end - now) : 0);
+		if (r == WAIT_FAILED)
+			return fail(L"WaitForMultipleObjects", wr->name, GetLastError());
+	} while (r == WAIT_OBJECT_0 + 2 && !enter_pressed(h[2]));
+	why = r == WAIT_OBJECT_0 ? L"a reader has finished" :
+	    r == WAIT_TIMEOUT ? L"the time is up" : L"stopped by the user";
+	info(a, L"%ls; letting go", why);
+	return 0;
+}
+
+static int write_all_of(const struct args *a, struct writer *wr)
+{
 	struct window w = { 0 };
 	SECURITY_ATTRIBUTES sa;
-	wchar_t name[64];
-	uint64_t size = md_file_size(a->count);
-	int rc, created = 0;
+	int rc;
 
-	if ((rc = mapping_name(a->file, name, 64)) != 0 || (rc = owner_only(&sa, name)) != 0)
+	if ((rc = object_name(a, wr->name)) != 0 || (rc = owner_only(&sa, wr->name)) != 0)
 		return rc;
-	/* no FILE_SHARE_WRITE: a second writer fails here, before any harm */
-	file = CreateFileW(a->file, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, NULL,
-	    OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-	if (file == INVALID_HANDLE_VALUE)
-		return fail(L"CreateFileW", a->file, GetLastError());
-	created = GetLastError() != ERROR_ALREADY_EXISTS;
-	if ((rc = claim(file, a)) != 0)
-		goto out;
-	/* the size given extends the empty file to hold the whole structure */
-	map = CreateFileMappingW(file, &sa, PAGE_READWRITE, (DWORD)(size >> 32), (DWORD)size, name);
-	if (map == NULL) {
-		DWORD err = GetLastError();
-
-		rc = err == ERROR_INVALID_HANDLE ? failx(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): "
-		    L"the name belongs to an object of another kind; nothing written (error 6)", name) :
-		    fail(L"CreateFileMappingW", name, err);
-		goto out;
-	}
-	if (GetLastError() == ERROR_ALREADY_EXISTS) {
-		rc = failx(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): the name is already taken "
-		    L"by another program; nothing written", name);
-		goto out;
-	}
-	w.map = map, w.size = size, w.access = FILE_MAP_WRITE, w.subject = a->file;
+	if (!a->no_file && (rc = open_file(a, wr)) != 0)
+		return rc;
+	if ((rc = open_event(&sa, wr->name, L".ready", &wr->ready)) != 0 ||
+	    (rc = open_event(&sa, wr->name, L".done", &wr->done)) != 0 ||
+	    (rc = create_mapping(a, wr, &sa)) != 0)
+		return rc;
+	/* signals from an earlier writer of this name are stale now */
+	ResetEvent(wr->ready);
+	ResetEvent(wr->done);
+	w.map = wr->map, w.size = md_file_size(a->count), w.access = FILE_MAP_WRITE;
+	w.subject = a->no_file ? wr->name : a->file;
 	on_fault(&w, EXIT_SYSTEM, L"writing", L"the disk is full or failed");
-	if ((rc = write_data(&w, a->count)) != 0)
-		goto out;
-	if (!FlushFileBuffers(file)) {
-		rc = fail(L"FlushFileBuffers", a->file, GetLastError());
-		goto out;
+	if ((rc = write_data(&w, a->count)) != 0) {
+		win_close(&w);   /* a mapped file cannot be deleted */
+		return rc;
 	}
-	info(a, L"wrote %llu integers to \"%ls\" (mapping \"%ls\")",
-	    (unsigned long long)a->count, a->file, name);
-out:
-	if (win_close(&w) != 0 && rc == 0)
-		rc = EXIT_SYSTEM;
-	if (map != NULL && !CloseHandle(map))
-		warn(L"CloseHandle", name, GetLastError());
-	if (!CloseHandle(file))
-		warn(L"CloseHandle", a->file, GetLastError());
+	if (!a->no_file && !FlushFileBuffers(wr->file))
+		return fail(L"FlushFileBuffers", a->file, GetLastError());
+	info(a, L"wrote %llu integers to \"%ls\" (mapping \"%ls\")", (unsigned long long)a->count,
+	    w.subject, wr->name);
+	if (!SetEvent(wr->ready))
+		return fail(L"SetEvent", wr->name, GetLastError());
+	return a->hold > 0 ? hold(a, wr) : 0;
+}
+
+static void close_handle(HANDLE h, const wchar_t *subject)
+{
+	if (h != NULL && h != INVALID_HANDLE_VALUE && !CloseHandle(h))
+		warn(L"CloseHandle", subject, GetLastError());
+}
+
+static int write_file(const struct args *a)
+{
+	struct writer wr = { INVALID_HANDLE_VALUE, NULL, NULL, NULL, 0, L"" };
+	int rc = write_all_of(a, &wr);
+
+	close_handle(wr.map, wr.name);
+	close_handle(wr.done, wr.name);
+	close_handle(wr.ready, wr.name);
+	close_handle(wr.file, a->file);
 	/* leave nothing behind that was not there before */
-	if (rc != 0 && created && !DeleteFileW(a->file))
+	if (rc != 0 && wr.created && !DeleteFileW(a->file))
 		warn(L"DeleteFileW", a->file, GetLastError());
 	return rc;
 }
@@ -155,5 +250,13 @@ int wmain(int argc, wchar_t **argv)
 	struct args a;
 	int rc = parse_args(argc, argv, options, usage, &a);
 
-	return rc >= 0 ? rc : write_file(&a);
+	if (rc >= 0)
+		return rc;
+	if (!a.no_file && a.file == NULL)
+		return failx(EXIT_USAGE, L"no FILE given (see --help)");
+	if (a.no_file && (a.file != NULL || a.name == NULL || a.hold == 0))
+		return failx(EXIT_USAGE, L"--no-file takes no FILE and needs --name NAME and "
+		    L"--hold SECONDS: without a holder the memory would vanish at once (see --help)");
+	interrupt_event();
+	return write_file(&a);
 }

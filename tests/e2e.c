@@ -252,7 +252,7 @@ static void test_help(void)
 	expect("fmwrite --help: usage and exit codes on stdout", L"fmwrite --help", 0,
 	    "usage: fmwrite [options] FILE\n*-n, --count N*--force*Exit codes:\n  0  success\n"
 	    "  1  usage error\n  2  a system call failed*  3  the data is not a valid, complete "
-	    "MEMORYDATA file\n  4  timed out waiting\n", "");
+	    "MEMORYDATA file\n  4  timed out waiting\n  5  interrupted (Ctrl+C, Ctrl+Break, the console closed)\n", "");
 	expect("fmwrite -h", L"fmwrite -h", 0, "usage: fmwrite [options] FILE\n*", "");
 	expect("fmread /?", L"fmread /?", 0, "usage: fmread [options] FILE\n*--check*Exit codes:*", "");
 	expect("fmread --help after FILE", L"fmread x.bin --help", 0, "usage: fmread *", "");
