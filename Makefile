@@ -65,7 +65,7 @@ compile-check: | $(DEPS)
 
 $(B)/e2e.exe: tests/e2e.c | $(DEPS)
 	@mkdir -p $(B)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/e2e.c
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/e2e.c $(LDLIBS)
 
 e2e: $(PROGS) $(B)/e2e.exe
 	$(WINE) $(B)/e2e.exe

@@ -201,9 +201,9 @@ static int write_all_of(const struct args *a, struct writer *wr)
 		return rc;
 	if (!a->no_file && (rc = open_file(a, wr)) != 0)
 		return rc;
-	if ((rc = open_event(&sa, wr->name, L".ready", &wr->ready)) != 0 ||
-	    (rc = open_event(&sa, wr->name, L".done", &wr->done)) != 0 ||
-	    (rc = create_mapping(a, wr, &sa)) != 0)
+	if ((rc = create_mapping(a, wr, &sa)) != 0 ||
+	    (rc = open_event(&sa, wr->name, L".ready", &wr->ready)) != 0 ||
+	    (rc = open_event(&sa, wr->name, L".done", &wr->done)) != 0)
 		return rc;
 	/* signals from an earlier writer of this name are stale now */
 	ResetEvent(wr->ready);

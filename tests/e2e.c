@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
+#include <aclapi.h>
 
 #include "../memdata.h"
 
@@ -71,7 +72,7 @@ static HANDLE inheritable(const wchar_t *path, DWORD access, DWORD disposition)
  * Starts `cmd`; a leading "fmwrite" or "fmread" means the one beside this
  * program. Its stdout and stderr go to files named after `tag`.
  */
-static HANDLE start(const wchar_t *cmd, const wchar_t *tag)
+static HANDLE start_with(const wchar_t *cmd, const wchar_t *tag, DWORD flags)
 {
 	wchar_t line[8192], out[64], err[64];
 	STARTUPINFOW si = { 0 };
@@ -90,7 +91,7 @@ static HANDLE start(const wchar_t *cmd, const wchar_t *tag)
 	si.hStdInput = inheritable(L"NUL", GENERIC_READ, OPEN_EXISTING);
 	si.hStdOutput = inheritable(out, GENERIC_WRITE, CREATE_ALWAYS);
 	si.hStdError = inheritable(err, GENERIC_WRITE, CREATE_ALWAYS);
-	if (!CreateProcessW(NULL, line, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) {
+	if (!CreateProcessW(NULL, line, NULL, NULL, TRUE, flags, NULL, NULL, &si, &pi)) {
 		printf("cannot start %ls (error %lu)\n", line, GetLastError());
 		pi.hProcess = NULL;
 	} else {
@@ -100,6 +101,11 @@ static HANDLE start(const wchar_t *cmd, const wchar_t *tag)
 	CloseHandle(si.hStdOutput);
 	CloseHandle(si.hStdError);
 	return pi.hProcess;
+}
+
+static HANDLE start(const wchar_t *cmd, const wchar_t *tag)
+{
+	return start_with(cmd, tag, 0);
 }
 
 /* Waits for a started process (2 minutes at most) and collects what it said. */
@@ -569,9 +575,383 @@ static void test_demo(void)
 	    "fmread: \"*notes.txt\": too short for a MEMORYDATA header\n");
 }
 
-int wmain(void)
+/* ---- live mode: two processes at once ---- */
+
+/* Waits (30 s at most) until the stderr of a started process holds `text`. */
+static int said(const wchar_t *tag, const char *text)
+{
+	wchar_t err[64];
+	size_t len;
+	int i, found = 0;
+
+	swprintf(err, 64, L"%ls.err", tag);
+	for (i = 0; i < 1500 && !found; i++) {
+		char *buf = slurp(err, &len);
+
+		found = strstr(buf, text) != NULL;
+		free(buf);
+		if (!found)
+			Sleep(20);
+	}
+	return found;
+}
+
+/* Collects a started process and judges it; also how long it took to end. */
+static void judge(const char *name, HANDLE proc, const wchar_t *tag, DWORD code,
+    const char *out, const char *err)
+{
+	struct result r;
+
+	finish(proc, tag, &r);
+	verdict(name, &r, code, out, err);
+	release(&r);
+}
+
+/*
+ * Ctrl+C into a process that has a console of its own, as a user would press
+ * it. Sent by a fresh copy of this program (`e2e --ctrl-c PID`): under Wine a
+ * process that has attached to one console and left it signals no other.
+ */
+static int send_ctrl_c(DWORD pid)
+{
+	FreeConsole();
+	if (!AttachConsole(pid))
+		return 0;
+	SetConsoleCtrlHandler(NULL, TRUE);      /* not this program */
+	return GenerateConsoleCtrlEvent(CTRL_C_EVENT, 0);
+}
+
+static int ctrl_c(HANDLE proc)
+{
+	wchar_t cmd[MAX_PATH + 40];
+	struct result r;
+	int ok;
+
+	swprintf(cmd, MAX_PATH + 40, L"\"%ls\\e2e.exe\" --ctrl-c %lu", bindir, GetProcessId(proc));
+	run(cmd, &r);
+	ok = r.code == 0;
+	release(&r);
+	return ok;
+}
+
+static void test_live(void)
+{
+	char *want = seq(1000);
+	HANDLE w;
+	ULONGLONG t0;
+
+	w = start(L"fmwrite --hold 60 -n 1000 live.bin", L"w1");
+	truth("live: the writer holds its mapping", said(L"w1", "holding"));
+	t0 = GetTickCount64();
+	expect("live: fmread attaches to the writer's mapping, not the file", L"fmread live.bin", 0, want,
+	    "fmread: attached to live mapping \"Local\\fmipc-*\"\n");
+	judge("live: the holder lets go once the reader is done", w, L"w1", 0, "",
+	    "fmwrite: wrote 1000 integers to \"live.bin\" (mapping \"Local\\fmipc-*\")\n"
+	    "fmwrite: holding \"Local\\fmipc-*\" for readers: until one has read it, Enter, Ctrl+C, or 60 s\n"
+	    "fmwrite: a reader has finished; letting go\n");
+	truth("live: ... right away, not at its 60 s limit", GetTickCount64() - t0 < 20000);
+	expect("live: the file stays, complete", L"fmread -q live.bin", 0, want, "");
+
+	expect("--hold runs out when no reader comes", L"fmwrite -q --hold 1 -n 3 alone.bin", 0, "", "");
+	expect("--hold without -q says why it let go", L"fmwrite --hold 1 -n 3 alone.bin", 0, "",
+	    "fmwrite: wrote 3*fmwrite: holding*fmwrite: the time is up; letting go\n");
+
+	w = start(L"fmwrite --hold 60 -n 1000 two.bin", L"w1");
+	said(L"w1", "holding");
+	expect("two writers: the second fails cleanly", L"fmwrite -n 5 two.bin", 2, "",
+	    "fmwrite: CreateFileW(\"two.bin\"): * (error 32)\n");
+	expect("two writers: a reader gets the first one's data", L"fmread -q two.bin", 0, want, "");
+	judge("two writers: the first finishes normally", w, L"w1", 0, "", "*a reader has finished; letting go\n");
+	free(want);
+}
+
+static void test_no_file(void)
+{
+	HANDLE w;
+
+	w = start(L"fmwrite --no-file --name e2e-pf --hold 60 -n 100", L"w1");
+	truth("--no-file: the writer holds shared memory", said(L"w1", "holding"));
+	{
+		char *want = seq(100);
+
+		expect("--no-file: fmread --name attaches to it", L"fmread --name e2e-pf", 0, want,
+		    "fmread: attached to live mapping \"Local\\e2e-pf\"\n");
+		free(want);
+	}
+	judge("--no-file: the writer lets go", w, L"w1", 0, "",
+	    "fmwrite: wrote 100 integers to \"Local\\e2e-pf\" (mapping \"Local\\e2e-pf\")\n*a reader has finished*");
+	truth("--no-file: no file was made", !exists(L"e2e-pf"));
+	expect("--no-file: gone with its holder", L"fmread --name e2e-pf", 2, "",
+	    "fmread: OpenFileMappingW(\"Local\\e2e-pf\"): * (error 2)\n");
+	expect("--no-file without --hold is a usage error", L"fmwrite --no-file --name x", 1, "",
+	    "fmwrite: --no-file takes no FILE and needs --name NAME and --hold SECONDS*");
+	expect("--no-file without --name is a usage error", L"fmwrite --no-file --hold 5", 1, "",
+	    "fmwrite: --no-file takes no FILE*");
+	expect("--no-file with a FILE is a usage error", L"fmwrite --no-file --name x --hold 5 f.bin", 1, "",
+	    "fmwrite: --no-file takes no FILE*");
+	expect("--hold needs seconds", L"fmwrite --hold abc f.bin", 1, "",
+	    "fmwrite: bad number of seconds \"abc\": give a whole number from 0 to 1000000 (see --help)\n");
+	expect("--wait needs seconds", L"fmread --wait -1 f.bin", 1, "", "fmread: bad number of seconds \"-1\"*");
+	expect("--name needs a name", L"fmread --name=", 1, "", "fmread: bad name \"\": 1 to 252 characters*");
+	expect("a backslash inside a name", L"fmwrite --no-file --name a\\b --hold 1", 2, "",
+	    "fmwrite: CreateFileMappingW(\"Local\\a\\b\"): * (error 3)\n");
+	expect("fmread --name of nothing: exit 2", L"fmread --name nothere", 2, "",
+	    "fmread: OpenFileMappingW(\"Local\\nothere\"): * (error 2)\n");
+	w = start(L"fmwrite --no-file --name Global\\e2e-g --hold 60 -n 2", L"w1");
+	said(L"w1", "holding");
+	expect("Global\\ named in --name", L"fmread --name Global\\e2e-g", 0, "0\n1\n",
+	    "fmread: attached to live mapping \"Global\\e2e-g\"\n");
+	judge("... and its writer lets go", w, L"w1", 0, "", "*a reader has finished*");
+	w = start(L"fmwrite --global --hold 60 -n 2 glob.bin", L"w1");
+	said(L"w1", "holding");
+	expect("--global: FILE's mapping in Global\\", L"fmread --global glob.bin", 0, "0\n1\n",
+	    "fmread: attached to live mapping \"Global\\fmipc-*\"\n");
+	judge("... and its writer lets go", w, L"w1", 0, "", "*(mapping \"Global\\fmipc-*a reader has finished*");
+}
+
+static void test_wait(void)
+{
+	HANDLE r;
+	char *want = seq(50);
+
+	r = start(L"fmread --wait 60 waited.bin", L"r1");
+	truth("--wait: the reader waits for a writer not yet started", said(L"r1", "waiting up to 60 s"));
+	expect("--wait: the writer comes", L"fmwrite -q -n 50 waited.bin", 0, "", "");
+	judge("--wait: the reader reads once it is complete", r, L"r1", 0, want,
+	    "fmread: waiting up to 60 s for \"Local\\fmipc-*\"\nfmread: * \"*\"\n");
+
+	r = start(L"fmread --wait 60 --name e2e-w2", L"r1");
+	said(L"r1", "waiting up to");
+	expect("--wait --name: a --no-file writer comes", L"fmwrite -q --no-file --name e2e-w2 --hold 60 -n 50",
+	    0, "", "");
+	judge("--wait --name: the reader read it, and its writer let go", r, L"r1", 0, want,
+	    "fmread: waiting up to 60 s for \"Local\\e2e-w2\"\nfmread: attached to live mapping \"Local\\e2e-w2\"\n");
+
+	expect("--wait runs out: exit 4", L"fmread --wait 1 never.bin", 4, "",
+	    "fmread: waiting up to 1 s for \"Local\\fmipc-*\"\n"
+	    "fmread: timed out after 1 s waiting for \"never.bin\"\n");
+	expect("--wait 0 does not wait", L"fmread --wait 0 never.bin", 2, "",
+	    "fmread: CreateFileW(\"never.bin\"): * (error 2)\n");
+	free(want);
+}
+
+/* A mapping made by hand, as another program might: `fill` decides what is in it. */
+static HANDLE fake(const wchar_t *name, size_t size, void (*fill)(unsigned char *, size_t))
+{
+	HANDLE m = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, (DWORD)size, name);
+	unsigned char *p = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
+
+	fill(p, size);
+	UnmapViewOfFile(p);
+	return m;
+}
+
+static void noise(unsigned char *p, size_t n)
+{
+	unsigned x = 777;
+
+	while (n--)
+		*p++ = (unsigned char)((x = x * 1103515245 + 12345) >> 16);
+}
+
+static void half_written(unsigned char *p, size_t n)
+{
+	(void)n;
+	md_init_header((struct md_header *)p, 10);
+	md_fill(&(struct md_sum){ { 0 }, { 0 }, 0 }, (int32_t *)(p + 64), 10, 0);
+}
+
+/* A header that claims the whole page it sits in, or far more than that. */
+static void page_full(unsigned char *p, size_t n)
+{
+	struct md_header *h = (struct md_header *)p;
+	struct md_sum s;
+
+	md_init_header(h, (n - 64) / 4);
+	md_sum_init(&s);
+	md_fill(&s, (int32_t *)(p + 64), (size_t)h->count, 0);
+	h->checksum = md_sum_final(&s);
+	h->state = MD_COMPLETE;
+}
+
+static void claims_too_much(unsigned char *p, size_t n)
+{
+	page_full(p, n);
+	((struct md_header *)p)->count = MD_MAXCOUNT;
+}
+
+static void complete(const wchar_t *name)
+{
+	HANDLE m = OpenFileMappingW(FILE_MAP_WRITE, FALSE, name), ev;
+	unsigned char *p = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
+	struct md_header *h = (struct md_header *)p;
+	struct md_sum s;
+	wchar_t ready[64];
+
+	md_sum_init(&s);
+	md_sum_add(&s, (int32_t *)(p + 64), 10);
+	h->checksum = md_sum_final(&s);
+	h->state = MD_COMPLETE;
+	UnmapViewOfFile(p);
+	CloseHandle(m);
+	swprintf(ready, 64, L"%ls.ready", name);
+	ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, ready);
+	SetEvent(ev);
+	CloseHandle(ev);
+}
+
+static void test_foreign_mappings(void)
+{
+	HANDLE m, r;
+	char *want;
+
+	m = fake(L"Local\\e2e-junk", 65536, noise);
+	expect("a mapping full of noise: exit 3, no crash", L"fmread --name e2e-junk", 3, "",
+	    "fmread: attached to live mapping \"Local\\e2e-junk\"\n"
+	    "fmread: \"Local\\e2e-junk\": not a MEMORYDATA file (bad magic)\n");
+	CloseHandle(m);
+	m = fake(L"Local\\e2e-big", 4096, claims_too_much);
+	expect("a mapping whose count does not fit its view: exit 3", L"fmread -q --name e2e-big", 3, "",
+	    "fmread: \"Local\\e2e-big\": truncated: the data is shorter than its count\n");
+	CloseHandle(m);
+	m = fake(L"Local\\e2e-page", 4096, page_full);
+	want = seq(1008);
+	expect("a mapping whose data fills its last page exactly", L"fmread -q --name e2e-page", 0, want, "");
+	free(want);
+	CloseHandle(m);
+
+	m = fake(L"Local\\e2e-half", 4096, half_written);
+	expect("a half-written live mapping is refused at once", L"fmread --name e2e-half", 3, "",
+	    "fmread: attached to live mapping \"Local\\e2e-half\"\n"
+	    "fmread: \"Local\\e2e-half\": incomplete: its writer has not finished\n");
+	expect("... and with --wait, waited for, until the time runs out", L"fmread -q --wait 1 --name e2e-half",
+	    4, "", "fmread: timed out after 1 s waiting for \"Local\\e2e-half\"\n");
+	r = start(L"fmread --wait 60 --name e2e-half", L"r1");
+	said(L"r1", "waiting up to");
+	complete(L"Local\\e2e-half");
+	want = seq(10);
+	judge("... or until its writer signals it complete", r, L"r1", 0, want, "fmread: attached*fmread: waiting*");
+	free(want);
+	CloseHandle(m);
+}
+
+/* Is h's DACL exactly one ACE that grants this user, as fmwrite makes it? */
+static int user_only(HANDLE h)
+{
+	union { TOKEN_USER tu; unsigned char b[256]; } me;
+	PSECURITY_DESCRIPTOR sd = NULL;
+	ACCESS_ALLOWED_ACE *ace;
+	HANDLE token;
+	PACL dacl = NULL;
+	DWORD n;
+	int ok;
+
+	OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token);
+	GetTokenInformation(token, TokenUser, &me, sizeof me, &n);
+	CloseHandle(token);
+	if (GetSecurityInfo(h, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl,
+	    NULL, &sd) != ERROR_SUCCESS)
+		return 0;
+	ok = dacl != NULL && dacl->AceCount == 1 && GetAce(dacl, 0, (void **)&ace) &&
+	    ace->Header.AceType == ACCESS_ALLOWED_ACE_TYPE && EqualSid(&ace->SidStart, me.tu.User.Sid);
+	LocalFree(sd);
+	return ok;
+}
+
+static void test_security(void)
+{
+	HANDLE w, m, ev;
+
+	w = start(L"fmwrite --no-file --name e2e-sec --hold 60 -n 3", L"w1");
+	said(L"w1", "holding");
+	m = OpenFileMappingW(READ_CONTROL, FALSE, L"Local\\e2e-sec");
+	truth("the mapping's DACL names only the user", m != NULL && user_only(m));
+	CloseHandle(m);
+	ev = OpenEventW(READ_CONTROL, FALSE, L"Local\\e2e-sec.ready");
+	truth("the .ready event's DACL names only the user", ev != NULL && user_only(ev));
+	CloseHandle(ev);
+	expect("fmread opens the mapping read-only and still reads it", L"fmread -q --name e2e-sec", 0,
+	    "0\n1\n2\n", "");
+	judge("... and its writer lets go", w, L"w1", 0, "", "*a reader has finished*");
+
+	ev = CreateMutexW(NULL, FALSE, L"Local\\e2e-ev.ready");
+	expect("an event name held by a mutex is refused with 2", L"fmwrite --no-file --name e2e-ev --hold 1", 2,
+	    "", "fmwrite: CreateEventW(\"Local\\e2e-ev.ready\"): the name belongs to an object of another "
+	    "kind (error 6)\n");
+	CloseHandle(ev);
+	ev = CreateEventW(NULL, TRUE, TRUE, L"Local\\e2e-ev.ready");
+	expect("an event that exists already is fine, even signalled", L"fmwrite -q --no-file --name e2e-ev --hold 1",
+	    0, "", "");
+	CloseHandle(ev);
+}
+
+/* A large write, caught in the middle: it must never look complete. */
+static void test_interrupted(void)
+{
+	HANDLE w;
+	LARGE_INTEGER size = { 0 };
+	WIN32_FILE_ATTRIBUTE_DATA fa;
+	int i;
+
+	copy_good(L"ctrlc.bin");
+	w = start_with(L"fmwrite -n 500000000 ctrlc.bin", L"w1", CREATE_NEW_CONSOLE);
+	for (i = 0; i < 1500 && size.QuadPart != (LONGLONG)md_file_size(500000000); i++) {
+		Sleep(20);
+		if (GetFileAttributesExW(L"ctrlc.bin", GetFileExInfoStandard, &fa))
+			size.LowPart = fa.nFileSizeLow, size.HighPart = (LONG)fa.nFileSizeHigh;
+	}
+	truth("Ctrl+C while writing: delivered", ctrl_c(w));
+	judge("Ctrl+C while writing: exit 5, one line", w, L"w1", 5, "",
+	    "fmwrite: interrupted; the data was left incomplete\n");
+	expect("... and the file is never taken as complete", L"fmread -q ctrlc.bin", 3, "",
+	    "fmread: \"ctrlc.bin\": incomplete: its writer has not finished\n");
+	DeleteFileW(L"ctrlc.bin");
+
+	w = start(L"fmwrite -n 500000000 killed.bin", L"w1");
+	for (i = 0; i < 1500 && !exists(L"killed.bin"); i++)
+		Sleep(20);
+	Sleep(300);
+	TerminateProcess(w, 9);
+	WaitForSingleObject(w, 10000);
+	CloseHandle(w);
+	expect("a writer killed outright leaves a file no reader takes", L"fmread -q killed.bin", 3, "",
+	    "fmread: \"killed.bin\": *\n");
+	DeleteFileW(L"killed.bin");
+
+	w = start_with(L"fmwrite --hold 60 -n 3 held.bin", L"w1", CREATE_NEW_CONSOLE);
+	said(L"w1", "holding");
+	truth("Ctrl+C during --hold: delivered", ctrl_c(w));
+	judge("Ctrl+C during --hold: lets go, exit 0", w, L"w1", 0, "", "*fmwrite: stopped by the user; letting go\n");
+	w = start_with(L"fmread --wait 60 nobody.bin", L"r1", CREATE_NEW_CONSOLE);
+	said(L"r1", "waiting up to");
+	truth("Ctrl+C during --wait: delivered", ctrl_c(w));
+	judge("Ctrl+C during --wait: exit 5", w, L"r1", 5, "",
+	    "fmread: waiting up to 60 s*\nfmread: interrupted while waiting for \"Local\\fmipc-*\"\n");
+}
+
+/* Empties the scratch folder: each run starts from nothing (no test makes deeper folders). */
+static void clear(void)
+{
+	WIN32_FIND_DATAW fd;
+	HANDLE f = FindFirstFileW(L"*", &fd);
+
+	if (f == INVALID_HANDLE_VALUE)
+		return;
+	do {
+		if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+			RemoveDirectoryW(fd.cFileName);
+		else
+			DeleteFileW(fd.cFileName);
+	} while (FindNextFileW(f, &fd));
+	FindClose(f);
+}
+
+int wmain(int argc, wchar_t **argv)
 {
 	wchar_t *slash, scratch[MAX_PATH];
+
+	if (argc == 3 && wcscmp(argv[1], L"--ctrl-c") == 0)
+		return !send_ctrl_c(wcstoul(argv[2], NULL, 10));
 
 	GetModuleFileNameW(NULL, bindir, MAX_PATH);
 	if ((slash = wcsrchr(bindir, L'\\')) != NULL)
@@ -582,6 +962,7 @@ int wmain(void)
 		printf("e2e: cannot enter %ls\n", scratch);
 		return 2;
 	}
+	clear();
 	test_help();
 	test_usage();
 	test_round_trips();
@@ -590,6 +971,12 @@ int wmain(void)
 	test_foreign_files();
 	test_unicode();
 	test_names();
+	test_live();
+	test_no_file();
+	test_wait();
+	test_foreign_mappings();
+	test_security();
+	test_interrupted();
 	test_demo();
 	printf("e2e: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
