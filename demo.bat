@@ -34,6 +34,19 @@ echo == 5. fmread on that file: refused with 3, nothing printed as data
 if not "%ERRORLEVEL%"=="3" goto failed
 echo    refused
 
+echo == 6. live: a holding writer in the background, the reader attaches to its mapping
+rem --wait: the reader may start first; it waits for the writer's signal
+start "" /b "%BIN%\fmwrite.exe" --hold 20 -n 5 "%DIR%\live.bin"
+"%BIN%\fmread.exe" --wait 20 "%DIR%\live.bin"
+if errorlevel 1 goto failed
+echo    the writer lets go as soon as the reader reports it has finished
+
+echo == 7. shared memory with no file at all: backed by the paging file
+set "NAME=fmdemo-%RANDOM%"
+start "" /b "%BIN%\fmwrite.exe" --no-file --name %NAME% --hold 20 -n 3
+"%BIN%\fmread.exe" --wait 20 --name %NAME%
+if errorlevel 1 goto failed
+
 rmdir /s /q "%DIR%"
 echo demo: all steps worked
 exit /b 0

@@ -570,9 +570,12 @@ static void test_demo(void)
 	expect("demo.bat runs every step and exits 0", cmd, 0,
 	    "== 1. fmwrite*== 2. fmread*\r\n0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n== 3.*"
 	    "demo.bin: valid, 10 integers, checksum 6a6950873f16bd23\n== 4.*left as it was\r\n"
-	    "== 5.*refused\r\ndemo: all steps worked\r\n", "fmwrite: wrote 10 integers*"
+	    "== 5.*refused\r\n== 6.*0\n1\n2\n3\n4\n*== 7.*0\n1\n2\n"
+	    "demo: all steps worked\r\n", "fmwrite: wrote 10 integers*"
 	    "fmwrite: \"*notes.txt\" exists and is not a MEMORYDATA file*"
-	    "fmread: \"*notes.txt\": too short for a MEMORYDATA header\n");
+	    "fmread: \"*notes.txt\": too short for a MEMORYDATA header\n*"
+	    "fmread: attached to live mapping \"Local\\fmipc-*"
+	    "fmread: attached to live mapping \"Local\\fmdemo-*");
 }
 
 /* ---- live mode: two processes at once ---- */
