@@ -13,7 +13,7 @@ FUZZ    = clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZRUNS = 2000000
 B       = build
 SRC     = fmlib.c
-HDR     = fmlib.h memdata.h
+HDR     = fmlib.h memdata.h format.h
 
 ifeq ($(OS),Windows_NT)
 WINE    =
@@ -46,7 +46,7 @@ demo: $(PROGS)
 
 test: unit fuzz-check compile-check e2e
 
-unit: tests/unit.c memdata.h | $(DEPS)
+unit: tests/unit.c memdata.h format.h | $(DEPS)
 	@mkdir -p $(B)
 	$(NATIVE) -o $(B)/unit tests/unit.c
 	$(B)/unit

@@ -1,7 +1,9 @@
 /*
- * unit.c - memdata.h on its own, natively, under ASan and UBSan: every rule
- * of md_check_header, boundary counts, overflow, and the checksum.
+ * unit.c - memdata.h and format.h on their own, natively, under ASan and
+ * UBSan: every rule of md_check_header, boundary counts, overflow, the
+ * checksum, and the formatter against sprintf.
  */
+#include "../format.h"
 #include "../memdata.h"
 
 #include <stdio.h>
@@ -210,6 +212,40 @@ static void test_misc(void)
 	CHECK(strcmp(md_reason((enum md_status)99), "unknown") == 0);
 }
 
+/* fmt_line must print exactly what printf("%d\n") does, whatever came before. */
+static void test_format(void)
+{
+	static const int32_t edge[] = {
+		0, 1, 9, 10, 99, 100, 999, 1000, 9999, 10000, 10001, 19999, 20000, 99999,
+		100000, 999999, 1000000, 9999999, 10000000, 99999999, 100000000, 999999999,
+		1000000000, 2147483647, -1, -9, -10, -9999, -10000, -10001, -99999999,
+		-100000000, -2147483647, INT32_MIN, 10000, 5, 123456789, 123450000, 0,
+	};
+	static struct fmt f;
+	char got[64], want[64], *end;
+	size_t i, bad = 0;
+	unsigned x = 7;
+	int32_t v;
+
+	fmt_init(&f);
+	for (i = 0; i < 2000000; i++) {
+		if (i < sizeof edge / sizeof *edge)
+			v = edge[i];
+		else if (i % 3 == 0)
+			v = (int32_t)(x = x * 1103515245u + 12345u);
+		else if (i % 3 == 1)
+			x = x * 1103515245u + 12345u, v = (int32_t)(x >> (x % 31));
+		else
+			v = (int32_t)(i * 7);    /* close neighbours share their high digits */
+		end = fmt_line(&f, got, v);
+		*end = 0;
+		snprintf(want, sizeof want, "%d\n", (int)v);
+		if (strcmp(got, want) != 0 && bad++ < 5)
+			printf("FAIL fmt_line(%d) gave %s", (int)v, got);
+	}
+	CHECK(bad == 0);
+}
+
 int main(void)
 {
 	test_layout();
@@ -218,6 +254,7 @@ int main(void)
 	test_bit_flips();
 	test_checksum();
 	test_misc();
+	test_format();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
