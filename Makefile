@@ -7,7 +7,7 @@ CC32    = i686-w64-mingw32-gcc
 CLANG   = clang --target=x86_64-w64-mingw32
 CFLAGS  = -std=c11 -O2 -Wall -Wextra -Wpedantic -Werror
 LDFLAGS = -municode -s
-LDLIBS  = -ladvapi32 -luser32
+LDLIBS  = -ladvapi32
 NATIVE  = gcc -std=c11 -g -O1 -Wall -Wextra -Wpedantic -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ    = clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZRUNS = 2000000
@@ -30,7 +30,7 @@ PROGS = \
 	$(B)/fmwrite.exe \
 	$(B)/fmread.exe
 
-.PHONY: all deps demo test unit fuzz-check e2e compile-check clean
+.PHONY: all deps demo test unit fuzz-check e2e compile-check bench clean
 
 all: $(PROGS)
 
@@ -69,6 +69,18 @@ $(B)/e2e.exe: tests/e2e.c | $(DEPS)
 
 e2e: $(PROGS) $(B)/e2e.exe
 	$(WINE) $(B)/e2e.exe
+
+# baselines for `make bench`: a WriteFile writer and a one-view mapping writer
+$(B)/writefile.exe $(B)/mapwrite.exe: $(B)/%.exe: bench/%.c memdata.h | $(DEPS)
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+$(B)/sumbench: bench/sumbench.c memdata.h | $(DEPS)
+	@mkdir -p $(B)
+	gcc -std=c11 -O2 -Wall -Wextra -Werror -o $@ bench/sumbench.c
+
+bench: $(PROGS) $(B)/writefile.exe $(B)/mapwrite.exe $(B)/sumbench
+	bash bench/run.sh
 
 clean:
 	rm -rf $(B)

@@ -84,8 +84,9 @@ struct window {
 int win_at(struct window *w, uint64_t pos, unsigned char **p, size_t *avail);
 int win_close(struct window *w);
 typedef int each_fn(void *ctx, int32_t *data, size_t n, uint64_t first);
-int win_each(struct window *w, uint64_t count, each_fn *fn, void *ctx);
-void on_fault(struct window *w, int code, const wchar_t *what, const wchar_t *why);
+int win_each(struct window *w, uint64_t from, uint64_t to, each_fn *fn, void *ctx);
+void on_fault(struct window *w, struct window *w2, int code, const wchar_t *what,
+    const wchar_t *why);
 
 int object_name(const struct args *a, wchar_t name[NAME_MAX]);
 int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject);

@@ -120,7 +120,7 @@ static int show(struct window *w, const struct args *a, int can_wait)
 	if (st != MD_OK)
 		return failx(EXIT_DATA, L"\"%ls\": %hs", w->subject, md_reason(st));
 	md_sum_init(&sum);
-	if ((rc = win_each(w, h.count, add, &sum)) != 0)
+	if ((rc = win_each(w, 0, h.count, add, &sum)) != 0)
 		return rc;
 	if (md_sum_final(&sum) != h.checksum)
 		return failx(EXIT_DATA, L"\"%ls\": %hs", w->subject, md_reason(MD_ECHECKSUM));
@@ -131,7 +131,7 @@ static int show(struct window *w, const struct args *a, int can_wait)
 		return 0;
 	}
 	fmt_init(&fmt);
-	if ((rc = win_each(w, h.count, print, NULL)) != 0)
+	if ((rc = win_each(w, 0, h.count, print, NULL)) != 0)
 		return rc;
 	return flush_out();
 }
@@ -170,7 +170,7 @@ static int read_file(const struct args *a, int can_wait)
 		goto out;
 	}
 	w.map = map, w.size = (uint64_t)size.QuadPart, w.access = FILE_MAP_READ, w.subject = a->file;
-	on_fault(&w, EXIT_DATA, L"reading", L"the file changed or could not be read");
+	on_fault(&w, NULL, EXIT_DATA, L"reading", L"the file changed or could not be read");
 	info(a, L"reading file \"%ls\"", a->file);
 	rc = show(&w, a, can_wait);
 out:
@@ -226,7 +226,7 @@ static int read_live(const struct args *a, const wchar_t *name, HANDLE map, int 
 
 	w.map = map, w.access = FILE_MAP_READ, w.subject = name;
 	if ((rc = mapping_size(map, name, &w.size)) == 0) {
-		on_fault(&w, EXIT_DATA, L"reading", L"the mapping could not be read");
+		on_fault(&w, NULL, EXIT_DATA, L"reading", L"the mapping could not be read");
 		info(a, L"attached to live mapping \"%ls\"", name);
 		rc = show(&w, a, can_wait);
 		win_close(&w);

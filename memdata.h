@@ -197,6 +197,29 @@ static inline void md_fill(struct md_sum *s, int32_t *p, size_t n, uint32_t firs
 	}
 }
 
+/*
+ * Appends t's sequence to s's, as if md_sum_add had seen both in order:
+ * the halves of the data can be summed apart (by two threads) and joined.
+ * Each of t's lanes lands on the lane its integers have in the whole, and
+ * s's first sums count once for each of them in the second sums.
+ */
+static inline void md_sum_join(struct md_sum *s, const struct md_sum *t)
+{
+	struct md_sum r = *s;
+	unsigned g, l;
+
+	for (g = 0; g < 4; g++) {
+		uint64_t k;
+
+		l = (unsigned)((g - s->n) & 3);        /* t's lane that lands on lane g */
+		k = t->n / 4 + (l < t->n % 4);         /* how many of t's integers it had */
+		r.a[g] = s->a[g] + t->a[l];
+		r.b[g] = s->b[g] + t->b[l] + k * s->a[g];
+	}
+	r.n = s->n + t->n;
+	*s = r;
+}
+
 static inline uint64_t md_mix(uint64_t x)
 {
 	x ^= x >> 30, x *= 0xBF58476D1CE4E5B9u;

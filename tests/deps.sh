@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs what `make demo` and `make test` need on Debian or Ubuntu, once.
+# Installs what `make demo`, `make test` and `make bench` need on Debian or
+# Ubuntu, once.
 set -e
 need=
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -8,6 +9,8 @@ have i686-w64-mingw32-gcc || need="$need gcc-mingw-w64-i686"
 have wine || need="$need wine wine64"
 have clang || need="$need clang"
 have gcc || need="$need gcc libc6-dev"
+have hyperfine || need="$need hyperfine"
+[ -x /usr/bin/time ] || need="$need time"
 # libFuzzer and the sanitizers' runtime for clang
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
 	need="$need libclang-rt-dev"

@@ -196,6 +196,23 @@ static void test_checksum(void)
 	memcpy(w, v, sizeof v);
 	w[N - 1] = -1;
 	CHECK(sum_of(w, N) != whole);
+	/* summed in two parts split anywhere and joined, the same result */
+	for (step = 0; step < 40; step++) {
+		size_t cut = step < 20 ? step : N - (step - 20);
+
+		md_sum_init(&s);
+		md_sum_init(&t);
+		md_sum_add(&s, v, cut);
+		md_sum_add(&t, v + cut, N - cut);
+		md_sum_join(&s, &t);
+		CHECK(md_sum_final(&s) == whole);
+	}
+	md_sum_init(&s);
+	md_sum_init(&t);
+	md_sum_add(&s, v, 5001);
+	md_sum_join(&t, &s);              /* joined onto nothing */
+	md_sum_add(&t, v + 5001, N - 5001);
+	CHECK(md_sum_final(&t) == whole);
 	/* pinned: files written today must stay readable */
 	CHECK(sum_of(v, 10) == 0x6a6950873f16bd23u);
 }

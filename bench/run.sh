@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# make bench: fmwrite against a WriteFile writer and a one-view mapping
+# writer, fmread against GNU seq, side by side under Wine; medians of
+# hyperfine runs, as ratios. Writes the table to build/bench.md.
+# Not a test: the numbers depend on the machine and how busy it is.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=build
+D=$B/bench
+SIZES=${BENCH_SIZES:-"1000000 100000000 1100000000"}
+mkdir -p "$D"
+rm -f "$D"/*
+# a persistent wineserver, so no run pays for starting it (a running one
+# would exit a second after its last client, and -p cannot change that)
+wineserver -k 2>/dev/null || true
+wineserver -w
+wineserver -p
+trap 'rm -f "$D"/*.bin "$D"/*.txt; wineserver -k || true' EXIT
+wine "$B/fmread.exe" --version >/dev/null
+
+runs() { if [ "$1" -le 1000000 ]; then echo 20; elif [ "$1" -le 100000000 ]; then echo 5; else echo 2; fi; }
+median() { awk -F, -v name="$2" '$1 == name { print $4 }' "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+secs() { awk -v a="$1" 'BEGIN { printf "%.3f s", a }'; }
+rss() { /usr/bin/time -f %M -o "$D/rss" "$@" >/dev/null 2>&1; awk '{ printf "%.0f MiB", $1 / 1024 }' "$D/rss"; }
+# each timed run starts from a clean, synced folder: freeing blocks is not its cost
+clean="rm -f $D/*.bin $D/out*; sync"
+
+{
+	echo "| integers | fmwrite | WriteFile writer | fmwrite / WriteFile (goal <= 1.0) | one-view mapping writer | fmwrite / one-view (goal <= 0.4) |"
+	echo "|---:|---:|---:|---:|---:|---:|"
+} >"$D/write.md"
+{
+	echo "| integers | fmread to a pipe | seq to a pipe | ratio (goal <= 0.4) | fmread to a file | seq to a file | ratio (goal <= 0.4) |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|"
+} >"$D/read.md"
+{
+	echo "| integers | fmwrite | fmread | WriteFile writer | one-view mapping writer | checksum in memory | its share of fmwrite | of fmread |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+} >"$D/rss.md"
+
+for n in $SIZES; do
+	r=$(runs "$n")
+	hyperfine -N --style basic --runs "$r" --prepare "$clean" --export-csv "$D/w$n.csv" \
+		-n fmwrite "wine $B/fmwrite.exe -q -n $n $D/a.bin" \
+		-n writefile "wine $B/writefile.exe $D/b.bin $n" \
+		-n mapwrite "wine $B/mapwrite.exe $D/c.bin $n"
+	fw=$(median "$D/w$n.csv" fmwrite)
+	wf=$(median "$D/w$n.csv" writefile)
+	mw=$(median "$D/w$n.csv" mapwrite)
+	echo "| $n | $(secs "$fw") | $(secs "$wf") | **$(ratio "$fw" "$wf")** | $(secs "$mw") | **$(ratio "$fw" "$mw")** |" >>"$D/write.md"
+
+	wine "$B/fmwrite.exe" -q -n "$n" "$D/in.dat"
+	last=$((n - 1))
+	hyperfine -N --style basic --runs "$r" --output=pipe --export-csv "$D/p$n.csv" \
+		-n fmread "wine $B/fmread.exe -q $D/in.dat" -n seq "seq 0 $last"
+	hyperfine --style basic --runs "$r" --prepare "$clean" --export-csv "$D/f$n.csv" \
+		-n fmread "wine $B/fmread.exe -q $D/in.dat > $D/out1" -n seq "seq 0 $last > $D/out2"
+	fp=$(median "$D/p$n.csv" fmread)
+	sp=$(median "$D/p$n.csv" seq)
+	ff=$(median "$D/f$n.csv" fmread)
+	sf=$(median "$D/f$n.csv" seq)
+	echo "| $n | $(secs "$fp") | $(secs "$sp") | **$(ratio "$fp" "$sp")** | $(secs "$ff") | $(secs "$sf") | **$(ratio "$ff" "$sf")** |" >>"$D/read.md"
+
+	sum=$("$B/sumbench" "$n" | cut -d' ' -f1)
+	echo "| $n | $(rss wine "$B/fmwrite.exe" -q -n "$n" "$D/a.bin") | $(rss wine "$B/fmread.exe" -q "$D/in.dat") |" \
+		"$(rss wine "$B/writefile.exe" "$D/b.bin" "$n") | $(rss wine "$B/mapwrite.exe" "$D/c.bin" "$n") |" \
+		"$(secs "$sum") | $(awk -v a="$sum" -v b="$fw" 'BEGIN { printf "%.0f%%", 100 * a / b }') |" \
+		"$(awk -v a="$sum" -v b="$fp" 'BEGIN { printf "%.0f%%", 100 * a / b }') |" >>"$D/rss.md"
+	rm -f "$D"/*.bin "$D"/in.dat "$D"/out*
+done
+
+{
+	echo "## Benchmark: $(date -u +%Y-%m-%d)"
+	echo
+	echo "Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
+		"$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)," \
+		"$(wine --version), $(hyperfine --version). Medians of hyperfine runs; each write starts" \
+		"from a synced folder with no old files. Every writer ends with its data on disk (FlushFileBuffers)."
+	echo
+	echo "### Writing (time)"
+	echo
+	cat "$D/write.md"
+	echo
+	echo "### Printing (time)"
+	echo
+	cat "$D/read.md"
+	echo
+	echo "### Peak resident memory, and the checksum's cost"
+	echo
+	echo "Peak RSS from /usr/bin/time (the Wine process included). The checksum: md_sum_add over the"
+	echo "same integers in memory, natively (bench/sumbench.c), against the programs' median times."
+	echo
+	cat "$D/rss.md"
+} >"$B/bench.md"
+cat "$B/bench.md"
