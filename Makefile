@@ -30,7 +30,7 @@ PROGS = \
 	$(B)/fmwrite.exe \
 	$(B)/fmread.exe
 
-.PHONY: all deps demo test unit fuzz-check e2e compile-check bench clean
+.PHONY: all deps demo test unit fuzz-check e2e tty compile-check bench clean
 
 all: $(PROGS)
 
@@ -44,7 +44,11 @@ $(B)/%.exe: %.c $(SRC) $(HDR) | $(DEPS)
 demo: $(PROGS)
 	$(WINE) cmd /c demo.bat
 
-test: unit fuzz-check compile-check e2e
+ifeq ($(OS),Windows_NT)
+test: e2e
+else
+test: unit fuzz-check compile-check e2e tty
+endif
 
 unit: tests/unit.c memdata.h format.h | $(DEPS)
 	@mkdir -p $(B)
@@ -81,6 +85,10 @@ $(B)/sumbench: bench/sumbench.c memdata.h | $(DEPS)
 
 bench: $(PROGS) $(B)/writefile.exe $(B)/mapwrite.exe $(B)/sumbench
 	bash bench/run.sh
+
+# progress on a terminal: Linux only (script gives Wine a terminal)
+tty: $(PROGS)
+	sh tests/tty.sh
 
 clean:
 	rm -rf $(B)

@@ -36,11 +36,16 @@ static void put(HANDLE h, const wchar_t *s)
 		WriteFile(h, buf, (DWORD)n - 1, &done, NULL);
 }
 
+static struct progress *showing;   /* a progress line is on the console */
+
 /* One line on stderr: "prog: " and the formatted text. */
 static void vmsg(const wchar_t *fmt, va_list ap)
 {
 	wchar_t line[4096];
 	int n = swprintf(line, 64, L"%ls: ", prog);
+
+	if (showing != NULL)
+		progress_end(showing);
 
 	if (vswprintf(line + n, 4094 - n, fmt, ap) < 0)
 		line[4094 - 1] = 0;      /* cut, not lost */
@@ -513,4 +518,56 @@ HANDLE interrupt_event(void)
 		SetConsoleCtrlHandler(on_ctrl, TRUE);
 	}
 	return stop;
+}
+
+/*
+ * Work that takes longer than a second says how far it is, four times a
+ * second, on the console only: a file or pipe gets no carriage returns.
+ * Either thread may report; the one that moves `shown` prints.
+ */
+void progress_start(struct progress *p, const struct args *a, const wchar_t *what, uint64_t total)
+{
+	HANDLE err = GetStdHandle(STD_ERROR_HANDLE);
+	DWORD mode;
+
+	memset(p, 0, sizeof *p);
+	p->console = !a->quiet && GetConsoleMode(err, &mode) ? err : NULL;
+	if (p->console != NULL)
+		showing = p;
+	p->what = what;
+	p->total = total;
+	p->start = GetTickCount64();
+}
+
+void progress_add(struct progress *p, uint64_t bytes)
+{
+	ULONGLONG now, ms;
+	LONG64 last, done;
+	wchar_t line[96];
+	DWORD n;
+
+	if (p->console == NULL)
+		return;
+	done = InterlockedExchangeAdd64(&p->done, (LONG64)bytes) + (LONG64)bytes;
+	now = GetTickCount64();
+	ms = now - p->start;
+	last = p->shown;
+	if (ms < 1000 || (ULONGLONG)last + 250 > now ||
+	    InterlockedCompareExchange64(&p->shown, (LONG64)now, last) != last)
+		return;
+	n = (DWORD)swprintf(line, 96, L"\r%ls: %ls %3d%% %6.0f MB/s ", prog, p->what,
+	    (int)(100 * (uint64_t)done / (p->total ? p->total : 1)), (double)done / 1e3 / (double)ms);
+	WriteConsoleW(p->console, line, n, &n, NULL);
+}
+
+/* Wipes the progress line, if there was one, and ends it: the next line starts clean. */
+void progress_end(struct progress *p)
+{
+	HANDLE console = p->console;
+	DWORD n;
+
+	p->console = NULL;
+	showing = NULL;
+	if (console != NULL && p->shown != 0)
+		WriteConsoleW(console, L"\r                                                  \r", 52, &n, NULL);
 }

@@ -88,6 +88,20 @@ int win_each(struct window *w, uint64_t from, uint64_t to, each_fn *fn, void *ct
 void on_fault(struct window *w, struct window *w2, int code, const wchar_t *what,
     const wchar_t *why);
 
+/* Progress on a console: "fmwrite: 45% 1234 MB/s", rewritten in place. */
+struct progress {
+	HANDLE console;          /* stderr if it is a console and not -q; else NULL */
+	const wchar_t *what;
+	uint64_t total;          /* bytes the whole job passes over */
+	volatile LONG64 done;
+	ULONGLONG start;
+	volatile LONG64 shown;   /* when it last printed (ms); 0: never */
+};
+
+void progress_start(struct progress *p, const struct args *a, const wchar_t *what, uint64_t total);
+void progress_add(struct progress *p, uint64_t bytes);
+void progress_end(struct progress *p);
+
 int object_name(const struct args *a, wchar_t name[NAME_MAX]);
 int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject);
 int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suffix, HANDLE *ev);

@@ -69,7 +69,8 @@ static int print(void *ctx, int32_t *data, size_t n, uint64_t first)
 	size_t i;
 	int rc;
 
-	(void)ctx, (void)first;
+	(void)first;
+	progress_add(ctx, n * sizeof *data);
 	for (i = 0; i < n; i++) {
 		if (out.n > sizeof out.buf - 2 * FMT_MAX && (rc = flush_out()) != 0)
 			return rc;
@@ -78,10 +79,19 @@ static int print(void *ctx, int32_t *data, size_t n, uint64_t first)
 	return 0;
 }
 
+/* What the checking pass carries; the printing pass takes the progress only. */
+struct pass {
+	struct md_sum sum;
+	struct progress progress;
+};
+
 static int add(void *ctx, int32_t *data, size_t n, uint64_t first)
 {
+	struct pass *p = ctx;
+
 	(void)first;
-	md_sum_add(ctx, data, n);
+	md_sum_add(&p->sum, data, n);
+	progress_add(&p->progress, n * sizeof *data);
 	return 0;
 }
 
@@ -107,11 +117,12 @@ static enum md_status read_header(const unsigned char *p, uint64_t size, struct 
 static int show(struct window *w, const struct args *a, int can_wait)
 {
 	struct md_header h;
-	struct md_sum sum;
+	struct pass pass;
 	enum md_status st;
 	unsigned char *p;
 	size_t avail;
-	int rc;
+	DWORD mode;
+	int rc, bad;
 
 	if ((rc = win_at(w, 0, &p, &avail)) != 0)
 		return rc;
@@ -119,21 +130,29 @@ static int show(struct window *w, const struct args *a, int can_wait)
 		return NOT_YET;
 	if (st != MD_OK)
 		return failx(EXIT_DATA, L"\"%ls\": %hs", w->subject, md_reason(st));
-	md_sum_init(&sum);
-	if ((rc = win_each(w, 0, h.count, add, &sum)) != 0)
+	/* checked, then printed: two passes, or one with --check; no progress
+	 * line among the numbers when they go to the same console */
+	progress_start(&pass.progress, a, L"reading", (a->check ? 1 : 2) * h.count * sizeof(int32_t));
+	if (!a->check && GetConsoleMode(GetStdHandle(STD_OUTPUT_HANDLE), &mode))
+		pass.progress.console = NULL;
+	md_sum_init(&pass.sum);
+	rc = win_each(w, 0, h.count, add, &pass);
+	bad = rc == 0 && md_sum_final(&pass.sum) != h.checksum;
+	if (rc == 0 && !bad && !a->check) {
+		fmt_init(&fmt);
+		if ((rc = win_each(w, 0, h.count, print, &pass.progress)) == 0)
+			rc = flush_out();
+	}
+	progress_end(&pass.progress);
+	if (rc != 0)
 		return rc;
-	if (md_sum_final(&sum) != h.checksum)
+	if (bad)
 		return failx(EXIT_DATA, L"\"%ls\": %hs", w->subject, md_reason(MD_ECHECKSUM));
-	if (a->check) {
+	if (a->check)
 		say(L"%ls: valid, %llu integers, checksum %08lx%08lx\n", w->subject,
 		    (unsigned long long)h.count, (unsigned long)(h.checksum >> 32),
 		    (unsigned long)(h.checksum & 0xFFFFFFFFu));
-		return 0;
-	}
-	fmt_init(&fmt);
-	if ((rc = win_each(w, 0, h.count, print, NULL)) != 0)
-		return rc;
-	return flush_out();
+	return 0;
 }
 
 static int read_file(const struct args *a, int can_wait)

@@ -120,27 +120,31 @@ static int create_mapping(const struct args *a, struct writer *wr, SECURITY_ATTR
 	return fail(L"CreateFileMappingW", wr->name, err);
 }
 
-/* Both halves stop at Ctrl+C; write_data says so, once. */
-static int fill(void *ctx, int32_t *data, size_t n, uint64_t first)
-{
-	if (interrupted)
-		return EXIT_INTERRUPTED;
-	md_fill(ctx, data, n, (uint32_t)first);
-	return 0;
-}
-
 /* One half of the data, filled through a window of its own. */
 struct part {
 	struct window w;
 	struct md_sum sum;
+	struct progress *progress;   /* shared by both halves */
 	uint64_t from, to;
 	int rc;
 };
 
+/* Both halves stop at Ctrl+C; write_data says so, once. */
+static int fill(void *ctx, int32_t *data, size_t n, uint64_t first)
+{
+	struct part *p = ctx;
+
+	if (interrupted)
+		return EXIT_INTERRUPTED;
+	md_fill(&p->sum, data, n, (uint32_t)first);
+	progress_add(p->progress, n * sizeof *data);
+	return 0;
+}
+
 static DWORD WINAPI fill_part(void *arg)
 {
 	struct part *p = arg;
-	int rc = win_each(&p->w, p->from, p->to, fill, &p->sum);
+	int rc = win_each(&p->w, p->from, p->to, fill, p);
 
 	p->rc = win_close(&p->w) != 0 && rc == 0 ? EXIT_SYSTEM : rc;
 	return 0;
@@ -227,6 +231,7 @@ static int hold(const struct args *a, struct writer *wr)
 static int write_all_of(const struct args *a, struct writer *wr)
 {
 	struct part part[2];
+	struct progress progress;
 	SECURITY_ATTRIBUTES sa;
 	int rc;
 
@@ -247,8 +252,12 @@ static int write_all_of(const struct args *a, struct writer *wr)
 	part[1].w = part[0].w;
 	md_sum_init(&part[0].sum);
 	md_sum_init(&part[1].sum);
+	progress_start(&progress, a, L"writing", md_file_size(a->count));
+	part[0].progress = part[1].progress = &progress;
 	on_fault(&part[0].w, &part[1].w, EXIT_SYSTEM, L"writing", L"the disk is full or failed");
-	if ((rc = write_data(part, a->count)) != 0) {
+	rc = write_data(part, a->count);
+	progress_end(&progress);
+	if (rc != 0) {
 		win_close(&part[0].w);   /* a mapped file cannot be deleted */
 		win_close(&part[1].w);
 		return rc;

@@ -932,6 +932,40 @@ static void test_interrupted(void)
 	    "fmread: waiting up to 60 s*\nfmread: interrupted while waiting for \"Local\\fmipc-*\"\n");
 }
 
+/* ---- past 4 GiB ---- */
+
+/* Flips one bit anywhere in a file, however large. */
+static void flip_far(const wchar_t *path, uint64_t offset, int bit)
+{
+	HANDLE h = CreateFileW(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+	LARGE_INTEGER at;
+	unsigned char b = 0;
+	DWORD n;
+
+	at.QuadPart = (LONGLONG)offset;
+	SetFilePointerEx(h, at, NULL, FILE_BEGIN);
+	ReadFile(h, &b, 1, &n, NULL);
+	b ^= (unsigned char)(1 << bit);
+	SetFilePointerEx(h, at, NULL, FILE_BEGIN);
+	WriteFile(h, &b, 1, &n, NULL);
+	CloseHandle(h);
+}
+
+/* Progress on a console is tests/tty.sh's: Wine's console here lets no other process read it. */
+static void test_large(void)
+{
+	expect("past 4 GiB: 1,100,000,000 integers (4.4 GB) written, no progress when redirected",
+	    L"fmwrite -n 1100000000 big.bin", 0, "",
+	    "fmwrite: wrote 1100000000 integers to \"big.bin\" (mapping \"Local\\fmipc-*\")\n");
+	expect("past 4 GiB: checked to the end", L"fmread --check -q big.bin", 0,
+	    "big.bin: valid, 1100000000 integers, checksum ????????????????\n", "");
+	flip_far(L"big.bin", 4400000000u, 5);
+	expect("past 4 GiB: a bit flipped beyond 4 GiB is caught", L"fmread --check -q big.bin", 3, "",
+	    "fmread: \"big.bin\": checksum mismatch: the data is corrupt\n");
+	DeleteFileW(L"big.bin");
+
+}
+
 /* Empties the scratch folder: each run starts from nothing (no test makes deeper folders). */
 static void clear(void)
 {
@@ -980,6 +1014,7 @@ int wmain(int argc, wchar_t **argv)
 	test_foreign_mappings();
 	test_security();
 	test_interrupted();
+	test_large();
 	test_demo();
 	printf("e2e: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
