@@ -293,6 +293,8 @@ int win_at(struct window *w, uint64_t pos, unsigned char **p, size_t *avail)
 	uint64_t off = pos - pos % FM_WINDOW;
 	int rc;
 
+	*p = NULL;
+	*avail = 0;
 	if (w->len == 0 || off != w->off) {
 		size_t len = (size_t)(w->size - off < FM_WINDOW ? w->size - off : FM_WINDOW);
 
@@ -459,13 +461,13 @@ int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject)
 
 	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
 		return fail(L"OpenProcessToken", subject, GetLastError());
-	ok = GetTokenInformation(token, TokenUser, &user, sizeof user, &n);
+	ok = GetTokenInformation(token, TokenUser, &user, sizeof user.b, &n);
 	err = GetLastError();
 	if (!CloseHandle(token))
 		warn(L"CloseHandle", L"<token>", GetLastError());
 	if (!ok)
 		return fail(L"GetTokenInformation", subject, err);
-	if (!InitializeAcl(&acl.acl, sizeof acl, ACL_REVISION) ||
+	if (!InitializeAcl(&acl.acl, sizeof acl.b, ACL_REVISION) ||
 	    !AddAccessAllowedAce(&acl.acl, ACL_REVISION, STANDARD_RIGHTS_ALL | SPECIFIC_RIGHTS_ALL,
 	    user.tu.User.Sid) ||
 	    !InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION) ||

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define FMT_MAX 16               /* bytes fmt_line may write past its start */
+#define FMT_MAX ((size_t)16)     /* bytes fmt_line may write past its start */
 
 struct fmt {
 	char quads[10000 + 1][4];    /* "0000".."9999"; one spare: short copies read past */

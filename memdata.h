@@ -187,13 +187,14 @@ static inline void md_sum_add(struct md_sum *s, const int32_t *p, size_t n)
  */
 static inline void md_fill(struct md_sum *s, int32_t *p, size_t n, uint32_t first)
 {
-	size_t i, j, m;
+	while (n > 0) {
+		size_t m = n < 4096 ? n : 4096, j;
 
-	for (i = 0; i < n; i += m) {
-		m = n - i < 4096 ? n - i : 4096;
+		/* cppcheck-suppress knownConditionTrueFalse ; 2.10 loses n > 0 and calls m < 1 */
 		for (j = 0; j < m; j++)
-			p[i + j] = (int32_t)(first + (uint32_t)(i + j));
-		md_sum_add(s, p + i, m);
+			p[j] = (int32_t)(first + (uint32_t)j);
+		md_sum_add(s, p, m);
+		p += m, n -= m, first += (uint32_t)m;
 	}
 }
 

@@ -10,6 +10,9 @@ have wine || need="$need wine wine64"
 have clang || need="$need clang"
 have gcc || need="$need gcc libc6-dev"
 have hyperfine || need="$need hyperfine"
+have clang-tidy || need="$need clang-tidy"
+have cppcheck || need="$need cppcheck"
+have script || need="$need bsdutils"
 [ -x /usr/bin/time ] || need="$need time"
 # libFuzzer and the sanitizers' runtime for clang
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||

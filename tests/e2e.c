@@ -360,7 +360,7 @@ static void test_refusals(void)
 {
 	static const char text[] = "This is a text file, not a MEMORYDATA file, but it is long enough\r\n"
 	    "to hold a header.\r\n";
-	unsigned char noise[4096];
+	unsigned char junk[4096];
 	unsigned x = 12345, i;
 
 	spit(L"empty.bin", "", 0);
@@ -371,9 +371,9 @@ static void test_refusals(void)
 	    "fmread: \"short.bin\": too short for a MEMORYDATA header\n");
 	spit(L"text.bin", text, sizeof text - 1);
 	refuse("a text file", L"text.bin", "not a MEMORYDATA file (bad magic)");
-	for (i = 0; i < sizeof noise; i++)
-		noise[i] = (unsigned char)((x = x * 1103515245 + 12345) >> 16);
-	spit(L"noise.bin", noise, sizeof noise);
+	for (i = 0; i < sizeof junk; i++)
+		junk[i] = (unsigned char)((x = x * 1103515245 + 12345) >> 16);
+	spit(L"noise.bin", junk, sizeof junk);
 	refuse("random bytes", L"noise.bin", "not a MEMORYDATA file (bad magic)");
 
 	copy_good(L"cut.bin");
@@ -850,7 +850,7 @@ static int user_only(HANDLE h)
 	int ok;
 
 	OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token);
-	GetTokenInformation(token, TokenUser, &me, sizeof me, &n);
+	GetTokenInformation(token, TokenUser, &me, sizeof me.b, &n);
 	CloseHandle(token);
 	if (GetSecurityInfo(h, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl,
 	    NULL, &sd) != ERROR_SUCCESS)

@@ -21,10 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	md_sum_init(&s);
 	/* a copy: fuzzer input is not aligned for int32_t */
 	for (uint64_t i = 0; i < h.count; i++) {
-		int32_t v;
+		int32_t v[1];
 
-		memcpy(&v, data + sizeof h + i * sizeof v, sizeof v);
-		md_sum_add(&s, &v, 1);
+		memcpy(v, data + sizeof h + i * sizeof v, sizeof v);
+		md_sum_add(&s, v, 1);
 	}
 	(void)md_sum_final(&s);
 	return 0;
