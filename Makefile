@@ -11,6 +11,7 @@ LDLIBS  = -ladvapi32
 NATIVE  = gcc -std=c11 -g -O1 -Wall -Wextra -Wpedantic -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ    = clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZRUNS = 2000000
+FUZZTIME = 300
 B       = build
 SRC     = fmlib.c
 HDR     = fmlib.h memdata.h format.h
@@ -30,7 +31,7 @@ PROGS = \
 	$(B)/fmwrite.exe \
 	$(B)/fmread.exe
 
-.PHONY: all deps demo test unit fuzz-check e2e tty lint compile-check bench clean
+.PHONY: all deps demo test unit fuzz-check fuzz e2e tty lint compile-check bench clean
 
 all: $(PROGS)
 
@@ -55,10 +56,21 @@ unit: tests/unit.c memdata.h format.h | $(DEPS)
 	$(NATIVE) -o $(B)/unit tests/unit.c
 	$(B)/unit
 
-fuzz-check: tests/fuzz.c memdata.h | $(DEPS)
+$(B)/fuzz: tests/fuzz.c memdata.h | $(DEPS)
+	@mkdir -p $(B)
+	$(FUZZ) -o $@ tests/fuzz.c
+
+# a bounded run in make test, from the kept corpus
+fuzz-check: $(B)/fuzz
 	@mkdir -p $(B)/corpus
-	$(FUZZ) -o $(B)/fuzz tests/fuzz.c
 	$(B)/fuzz -runs=$(FUZZRUNS) -seed=1 $(B)/corpus tests/corpus
+
+# a longer run; inputs that reach new code are merged into tests/corpus,
+# which make test replays through fmread.exe too (e2e)
+fuzz: $(B)/fuzz
+	@mkdir -p $(B)/corpus
+	$(B)/fuzz -max_total_time=$(FUZZTIME) -max_len=4096 $(B)/corpus tests/corpus
+	$(B)/fuzz -merge=1 tests/corpus $(B)/corpus
 
 # clang-tidy as .clang-tidy says; cppcheck minus two checks: variableScope
 # (declarations at the top of a block are the house style) and

@@ -966,6 +966,45 @@ static void test_large(void)
 
 }
 
+/* ---- the fuzzer's corpus, through the real program ---- */
+
+/*
+ * Every input tests/corpus holds (make fuzz grows it) goes through
+ * fmread.exe: valid with its summary, or refused with exit 3 and one line
+ * that gives a reason; never a crash, never anything else.
+ */
+static void test_corpus(void)
+{
+	wchar_t dir[MAX_PATH], pattern[MAX_PATH], cmd[2 * MAX_PATH];
+	char name[MAX_PATH + 32];
+	WIN32_FIND_DATAW fd;
+	struct result r;
+	HANDLE f;
+	int files = 0;
+
+	swprintf(dir, MAX_PATH, L"%ls\\..\\tests\\corpus", bindir);
+	swprintf(pattern, MAX_PATH, L"%ls\\*", dir);
+	if ((f = FindFirstFileW(pattern, &fd)) == INVALID_HANDLE_VALUE) {
+		truth("corpus: tests/corpus is there", 0);
+		return;
+	}
+	do {
+		if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+			continue;
+		files++;
+		swprintf(cmd, 2 * MAX_PATH, L"fmread -q --check \"%ls\\%ls\"", dir, fd.cFileName);
+		run(cmd, &r);
+		snprintf(name, sizeof name, "corpus: %ls", fd.cFileName);
+		if (r.code == 0)
+			verdict(name, &r, 0, "*: valid, * integers, checksum ????????????????\n", "");
+		else if (verdict(name, &r, 3, "", "fmread: \"*\": *\n"))
+			truth(name, strchr(r.err, '\n') == r.err + r.errlen - 1);   /* one line */
+		release(&r);
+	} while (FindNextFileW(f, &fd));
+	FindClose(f);
+	truth("corpus: not empty", files > 0);
+}
+
 /* Empties the scratch folder: each run starts from nothing (no test makes deeper folders). */
 static void clear(void)
 {
@@ -1015,6 +1054,7 @@ int wmain(int argc, wchar_t **argv)
 	test_security();
 	test_interrupted();
 	test_large();
+	test_corpus();
 	test_demo();
 	printf("e2e: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
