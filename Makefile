@@ -31,7 +31,7 @@ PROGS = \
 	$(B)/fmwrite.exe \
 	$(B)/fmread.exe
 
-.PHONY: all deps demo test unit fuzz-check fuzz e2e tty lint compile-check bench clean
+.PHONY: all deps demo test unit fuzz-check fuzz e2e host lint compile-check bench clean
 
 all: $(PROGS)
 
@@ -48,7 +48,7 @@ demo: $(PROGS)
 ifeq ($(OS),Windows_NT)
 test: e2e
 else
-test: lint unit fuzz-check compile-check e2e tty
+test: lint unit fuzz-check compile-check e2e host
 endif
 
 unit: tests/unit.c memdata.h format.h | $(DEPS)
@@ -108,9 +108,9 @@ $(B)/sumbench: bench/sumbench.c memdata.h | $(DEPS)
 bench: $(PROGS) $(B)/writefile.exe $(B)/mapwrite.exe $(B)/sumbench
 	bash bench/run.sh
 
-# progress on a terminal: Linux only (script gives Wine a terminal)
-tty: $(PROGS)
-	sh tests/tty.sh
+# what only Linux can stage: a terminal, a file cut short, a full disk
+host: $(PROGS)
+	sh tests/host.sh
 
 clean:
 	rm -rf $(B)

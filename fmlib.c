@@ -353,7 +353,22 @@ int win_each(struct window *w, uint64_t from, uint64_t to, each_fn *fn, void *ct
 
 static struct window *fault_win[2];
 static int fault_code;
-static const wchar_t *fault_what, *fault_why;
+static const wchar_t *fault_what, *fault_why, *fault_file;
+
+/* A write through a view faults when the disk is full: say so when it is. */
+static const wchar_t *why_fault(void)
+{
+	wchar_t dir[MAX_PATH], *slash;
+	ULARGE_INTEGER free;
+
+	if (fault_file == NULL || GetFullPathNameW(fault_file, MAX_PATH, dir, NULL) - 1 >= MAX_PATH - 1)
+		return fault_why;
+	if ((slash = wcsrchr(dir, L'\\')) != NULL)
+		slash[1] = 0;
+	if (GetDiskFreeSpaceExW(dir, &free, NULL, NULL) && free.QuadPart < FM_WINDOW)
+		return L"disk full";
+	return fault_why;
+}
 
 /*
  * An access to a view faults when the file shrinks under it, or the disk
@@ -380,7 +395,7 @@ static LONG CALLBACK view_fault(EXCEPTION_POINTERS *ep)
 		if (at >= w->len)
 			continue;
 		msg(L"%ls \"%ls\" at offset %llu: %ls (exception 0x%08lX)", fault_what,
-		    w->subject, (unsigned long long)(w->off + at), fault_why, (unsigned long)code);
+		    w->subject, (unsigned long long)(w->off + at), why_fault(), (unsigned long)code);
 		ExitProcess((UINT)fault_code);
 	}
 	return EXCEPTION_CONTINUE_SEARCH;
@@ -388,13 +403,15 @@ static LONG CALLBACK view_fault(EXCEPTION_POINTERS *ep)
 
 /*
  * From now on a fault in the view of w (or of w2, if not NULL) ends the
- * program with one line and `code`.
+ * program with one line and `code`. `file`, when not NULL, is being written:
+ * if its disk has no room left, the line says "disk full" instead of `why`.
  */
 void on_fault(struct window *w, struct window *w2, int code, const wchar_t *what,
-    const wchar_t *why)
+    const wchar_t *why, const wchar_t *file)
 {
 	fault_win[0] = w;
 	fault_win[1] = w2;
+	fault_file = file;
 	fault_code = code;
 	fault_what = what;
 	fault_why = why;

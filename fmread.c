@@ -189,7 +189,7 @@ static int read_file(const struct args *a, int can_wait)
 		goto out;
 	}
 	w.map = map, w.size = (uint64_t)size.QuadPart, w.access = FILE_MAP_READ, w.subject = a->file;
-	on_fault(&w, NULL, EXIT_DATA, L"reading", L"the file changed or could not be read");
+	on_fault(&w, NULL, EXIT_DATA, L"reading", L"the file changed or could not be read", NULL);
 	info(a, L"reading file \"%ls\"", a->file);
 	rc = show(&w, a, can_wait);
 out:
@@ -245,7 +245,7 @@ static int read_live(const struct args *a, const wchar_t *name, HANDLE map, int 
 
 	w.map = map, w.access = FILE_MAP_READ, w.subject = name;
 	if ((rc = mapping_size(map, name, &w.size)) == 0) {
-		on_fault(&w, NULL, EXIT_DATA, L"reading", L"the mapping could not be read");
+		on_fault(&w, NULL, EXIT_DATA, L"reading", L"the mapping could not be read", NULL);
 		info(a, L"attached to live mapping \"%ls\"", name);
 		rc = show(&w, a, can_wait);
 		win_close(&w);

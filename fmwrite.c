@@ -254,7 +254,7 @@ static int write_all_of(const struct args *a, struct writer *wr)
 	md_sum_init(&part[1].sum);
 	progress_start(&progress, a, L"writing", md_file_size(a->count));
 	part[0].progress = part[1].progress = &progress;
-	on_fault(&part[0].w, &part[1].w, EXIT_SYSTEM, L"writing", L"the disk is full or failed");
+	on_fault(&part[0].w, &part[1].w, EXIT_SYSTEM, L"writing", L"the disk failed", a->file);
 	rc = write_data(part, a->count);
 	progress_end(&progress);
 	if (rc != 0) {
