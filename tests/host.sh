@@ -11,7 +11,7 @@ set -u
 passed=0 failed=0 skipped=0
 dir=build/host-tmp
 mkdir -p "$dir"
-rm -f "$dir"/*
+rm -rf "${dir:?}"/*
 
 # on_tty NAME COMMAND PATTERN...: runs COMMAND on a terminal; each PATTERN
 # (grep -E, on the recording with carriage returns kept) must match, or,
@@ -64,7 +64,7 @@ one_line() { [ "$(wc -l <"$1")" = 1 ] && grep -qE -- "$2" "$1"; }
 # A file cut short while fmread prints it: the reader is held inside its
 # printing pass by a pipe nobody drains, the file is truncated, then the
 # pipe is drained and the reader walks into pages that are gone.
-rm -f "$dir"/*
+rm -rf "${dir:?}"/*
 wine build/fmwrite.exe -q -n 20000000 "$dir/cut.bin"
 mkfifo "$dir/pipe"
 wine build/fmread.exe -q "$dir/cut.bin" >"$dir/pipe" 2>"$dir/err" &
