@@ -89,11 +89,20 @@ compile-check: | $(DEPS)
 	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmwrite.exe fmwrite.c $(SRC) $(LDLIBS)
 	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmread.exe fmread.c $(SRC) $(LDLIBS)
 
+# the same programs, with tests/inject.h failing their Nth Win32 call (e2e)
+INJECT = \
+	$(B)/inject/fmwrite.exe \
+	$(B)/inject/fmread.exe
+
+$(INJECT): $(B)/inject/%.exe: %.c $(SRC) $(HDR) tests/inject.h tests/inject.c | $(DEPS)
+	@mkdir -p $(B)/inject
+	$(CC) $(CFLAGS) $(LDFLAGS) -include tests/inject.h -o $@ $< $(SRC) tests/inject.c $(LDLIBS)
+
 $(B)/e2e.exe: tests/e2e.c | $(DEPS)
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/e2e.c $(LDLIBS)
 
-e2e: $(PROGS) $(B)/e2e.exe
+e2e: $(PROGS) $(INJECT) $(B)/e2e.exe
 	$(WINE) $(B)/e2e.exe
 
 # baselines for `make bench`: a WriteFile writer and a one-view mapping writer

@@ -484,11 +484,14 @@ int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject)
 		warn(L"CloseHandle", L"<token>", GetLastError());
 	if (!ok)
 		return fail(L"GetTokenInformation", subject, err);
-	if (!InitializeAcl(&acl.acl, sizeof acl.b, ACL_REVISION) ||
-	    !AddAccessAllowedAce(&acl.acl, ACL_REVISION, STANDARD_RIGHTS_ALL | SPECIFIC_RIGHTS_ALL,
-	    user.tu.User.Sid) ||
-	    !InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION) ||
-	    !SetSecurityDescriptorDacl(&sd, TRUE, &acl.acl, FALSE))
+	if (!InitializeAcl(&acl.acl, sizeof acl.b, ACL_REVISION))
+		return fail(L"InitializeAcl", subject, GetLastError());
+	if (!AddAccessAllowedAce(&acl.acl, ACL_REVISION, STANDARD_RIGHTS_ALL | SPECIFIC_RIGHTS_ALL,
+	    user.tu.User.Sid))
+		return fail(L"AddAccessAllowedAce", subject, GetLastError());
+	if (!InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION))
+		return fail(L"InitializeSecurityDescriptor", subject, GetLastError());
+	if (!SetSecurityDescriptorDacl(&sd, TRUE, &acl.acl, FALSE))
 		return fail(L"SetSecurityDescriptorDacl", subject, GetLastError());
 	sa->nLength = sizeof *sa;
 	sa->lpSecurityDescriptor = &sd;
@@ -529,13 +532,21 @@ static BOOL WINAPI on_ctrl(DWORD type)
 	return TRUE;
 }
 
-/* An event set, and `interrupted` raised, by Ctrl+C, Ctrl+Break or closing the console. */
+/*
+ * Makes the event that Ctrl+C, Ctrl+Break or closing the console sets (and
+ * raises `interrupted`); each program does so first. interrupt_event() is it.
+ */
+int watch_interrupts(void)
+{
+	if ((stop = CreateEventW(NULL, TRUE, FALSE, NULL)) == NULL)
+		return fail(L"CreateEventW", L"<Ctrl+C>", GetLastError());
+	if (!SetConsoleCtrlHandler(on_ctrl, TRUE))
+		return fail(L"SetConsoleCtrlHandler", L"<Ctrl+C>", GetLastError());
+	return 0;
+}
+
 HANDLE interrupt_event(void)
 {
-	if (stop == NULL) {
-		stop = CreateEventW(NULL, TRUE, FALSE, NULL);
-		SetConsoleCtrlHandler(on_ctrl, TRUE);
-	}
 	return stop;
 }
 

@@ -105,6 +105,7 @@ void progress_end(struct progress *p);
 int object_name(const struct args *a, wchar_t name[NAME_MAX]);
 int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject);
 int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suffix, HANDLE *ev);
+int watch_interrupts(void);
 HANDLE interrupt_event(void);
 extern volatile LONG interrupted;
 

@@ -329,6 +329,7 @@ int wmain(int argc, wchar_t **argv)
 		return rc;
 	if (a.file == NULL && a.name == NULL)
 		return failx(EXIT_USAGE, L"no FILE given (see --help)");
-	interrupt_event();
+	if ((rc = watch_interrupts()) != 0)
+		return rc;
 	return read_any(&a);
 }

@@ -266,9 +266,11 @@ static int write_all_of(const struct args *a, struct writer *wr)
 		return fail(L"FlushFileBuffers", a->file, GetLastError());
 	info(a, L"wrote %llu integers to \"%ls\" (mapping \"%ls\")", (unsigned long long)a->count,
 	    part[0].w.subject, wr->name);
+	if (a->hold == 0)
+		return 0;                /* write_file signals once the file is free */
 	if (!SetEvent(wr->ready))
 		return fail(L"SetEvent", wr->name, GetLastError());
-	return a->hold > 0 ? hold(a, wr) : 0;
+	return hold(a, wr);
 }
 
 static void close_handle(HANDLE h, const wchar_t *subject)
@@ -283,9 +285,12 @@ static int write_file(const struct args *a)
 	int rc = write_all_of(a, &wr);
 
 	close_handle(wr.map, wr.name);
+	close_handle(wr.file, a->file);
+	/* not holding: a reader waiting for FILE can open it only now */
+	if (rc == 0 && a->hold == 0 && !SetEvent(wr.ready))
+		rc = fail(L"SetEvent", wr.name, GetLastError());
 	close_handle(wr.done, wr.name);
 	close_handle(wr.ready, wr.name);
-	close_handle(wr.file, a->file);
 	/* leave nothing behind that was not there before */
 	if (rc != 0 && wr.created && !DeleteFileW(a->file))
 		warn(L"DeleteFileW", a->file, GetLastError());
@@ -304,6 +309,7 @@ int wmain(int argc, wchar_t **argv)
 	if (a.no_file && (a.file != NULL || a.name == NULL || a.hold == 0))
 		return failx(EXIT_USAGE, L"--no-file takes no FILE and needs --name NAME and "
 		    L"--hold SECONDS: without a holder the memory would vanish at once (see --help)");
-	interrupt_event();
+	if ((rc = watch_interrupts()) != 0)
+		return rc;
 	return write_file(&a);
 }

@@ -70,7 +70,8 @@ static HANDLE inheritable(const wchar_t *path, DWORD access, DWORD disposition)
 
 /*
  * Starts `cmd`; a leading "fmwrite" or "fmread" means the one beside this
- * program. Its stdout and stderr go to files named after `tag`.
+ * program, "inject\\fmwrite" its build with injected failures. Its stdout
+ * and stderr go to files named after `tag`.
  */
 static HANDLE start_with(const wchar_t *cmd, const wchar_t *tag, DWORD flags)
 {
@@ -79,8 +80,10 @@ static HANDLE start_with(const wchar_t *cmd, const wchar_t *tag, DWORD flags)
 	PROCESS_INFORMATION pi;
 	const wchar_t *rest = wcschr(cmd, L' ');
 	size_t n = rest ? (size_t)(rest - cmd) : wcslen(cmd);
+	int tries;
 
-	if ((n == 7 && wcsncmp(cmd, L"fmwrite", 7) == 0) || (n == 6 && wcsncmp(cmd, L"fmread", 6) == 0))
+	if (wcsncmp(cmd, L"fmwrite", 7) == 0 || wcsncmp(cmd, L"fmread", 6) == 0 ||
+	    wcsncmp(cmd, L"inject\\", 7) == 0)
 		swprintf(line, 8192, L"\"%ls\\%.*ls.exe\"%ls", bindir, (int)n, cmd, rest ? rest : L"");
 	else
 		swprintf(line, 8192, L"%ls", cmd);
@@ -91,12 +94,17 @@ static HANDLE start_with(const wchar_t *cmd, const wchar_t *tag, DWORD flags)
 	si.hStdInput = inheritable(L"NUL", GENERIC_READ, OPEN_EXISTING);
 	si.hStdOutput = inheritable(out, GENERIC_WRITE, CREATE_ALWAYS);
 	si.hStdError = inheritable(err, GENERIC_WRITE, CREATE_ALWAYS);
-	if (!CreateProcessW(NULL, line, NULL, NULL, TRUE, flags, NULL, NULL, &si, &pi)) {
-		printf("cannot start %ls (error %lu)\n", line, GetLastError());
-		pi.hProcess = NULL;
-	} else {
-		CloseHandle(pi.hThread);
+	/* Wine's console host now and then fails to start: error 1359, try again */
+	for (tries = 0; !CreateProcessW(NULL, line, NULL, NULL, TRUE, flags, NULL, NULL, &si, &pi); tries++) {
+		if (tries == 3 || GetLastError() != ERROR_INTERNAL_ERROR) {
+			printf("cannot start %ls (error %lu)\n", line, GetLastError());
+			pi.hProcess = NULL;
+			break;
+		}
+		Sleep(200);
 	}
+	if (pi.hProcess != NULL)
+		CloseHandle(pi.hThread);
 	CloseHandle(si.hStdInput);
 	CloseHandle(si.hStdOutput);
 	CloseHandle(si.hStdError);
@@ -580,23 +588,33 @@ static void test_demo(void)
 
 /* ---- live mode: two processes at once ---- */
 
-/* Waits (30 s at most) until the stderr of a started process holds `text`. */
-static int said(const wchar_t *tag, const char *text)
+/*
+ * Waits (30 s at most) until the stderr of a started process holds `text`;
+ * gives up early when `proc`, if not NULL, has ended without saying it.
+ */
+static int said_by(HANDLE proc, const wchar_t *tag, const char *text)
 {
 	wchar_t err[64];
 	size_t len;
-	int i, found = 0;
+	int i, found = 0, gone = 0;
 
 	swprintf(err, 64, L"%ls.err", tag);
-	for (i = 0; i < 1500 && !found; i++) {
-		char *buf = slurp(err, &len);
+	for (i = 0; i < 1500 && !found && !gone; i++) {
+		char *buf;
 
+		gone = proc != NULL && WaitForSingleObject(proc, 0) == WAIT_OBJECT_0;
+		buf = slurp(err, &len);
 		found = strstr(buf, text) != NULL;
 		free(buf);
-		if (!found)
+		if (!found && !gone)
 			Sleep(20);
 	}
 	return found;
+}
+
+static int said(const wchar_t *tag, const char *text)
+{
+	return said_by(NULL, tag, text);
 }
 
 /* Collects a started process and judges it; also how long it took to end. */
@@ -715,18 +733,23 @@ static void test_no_file(void)
 static void test_wait(void)
 {
 	HANDLE r;
+	ULONGLONG t0;
 	char *want = seq(50);
 
 	r = start(L"fmread --wait 60 waited.bin", L"r1");
 	truth("--wait: the reader waits for a writer not yet started", said(L"r1", "waiting up to 60 s"));
 	expect("--wait: the writer comes", L"fmwrite -q -n 50 waited.bin", 0, "", "");
+	t0 = GetTickCount64();
 	judge("--wait: the reader reads once it is complete", r, L"r1", 0, want,
 	    "fmread: waiting up to 60 s for \"Local\\fmipc-*\"\nfmread: * \"*\"\n");
+	truth("--wait: ... at once, not when its time runs out", GetTickCount64() - t0 < 20000);
 
 	r = start(L"fmread --wait 60 --name e2e-w2", L"r1");
 	said(L"r1", "waiting up to");
-	expect("--wait --name: a --no-file writer comes", L"fmwrite -q --no-file --name e2e-w2 --hold 60 -n 50",
-	    0, "", "");
+	t0 = GetTickCount64();
+	expect("--wait --name: a --no-file writer comes", L"fmwrite --no-file --name e2e-w2 --hold 60 -n 50",
+	    0, "", "fmwrite: wrote 50*fmwrite: a reader has finished; letting go\n");
+	truth("--wait --name: ... and is let go at once", GetTickCount64() - t0 < 20000);
 	judge("--wait --name: the reader read it, and its writer let go", r, L"r1", 0, want,
 	    "fmread: waiting up to 60 s for \"Local\\e2e-w2\"\nfmread: attached to live mapping \"Local\\e2e-w2\"\n");
 
@@ -966,6 +989,137 @@ static void test_large(void)
 
 }
 
+/* ---- injected failures (tests/inject.h) ---- */
+
+static void set_fail(int n)
+{
+	wchar_t v[16];
+
+	swprintf(v, 16, L"%d", n);
+	SetEnvironmentVariableW(L"FM_FAIL", n > 0 ? v : NULL);
+}
+
+static int injected(const struct result *r)
+{
+	return strstr(r->err, "fm-inject:") != NULL;
+}
+
+/*
+ * A run with a failure injected ends cleanly: every line is the program's
+ * own and ends, nothing is an internal error (a crash), and exactly `want`
+ * lines report a failed call (error 8); warnings about releases may come too.
+ */
+static int clean(const struct result *r, const char *prog, int want)
+{
+	const char *p = r->err, *end = r->err + r->errlen, *nl;
+	size_t n = strlen(prog);
+	int errors = 0;
+
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return 0;
+		if (strncmp(p, "fm-inject:", 10) == 0)
+			continue;
+		if (strncmp(p, prog, n) != 0 || p[n] != ':' || match("*internal error*", p, (size_t)(nl - p)))
+			return 0;
+		errors += match("*(error 8)", p, (size_t)(nl - p)) && !match("*: warning: *", p, (size_t)(nl - p));
+	}
+	return errors == want;
+}
+
+/* Runs cmd with its Nth call failing, for N = 1, 2, ... until nothing fails. */
+#define EACH_FAILURE(n, cmd, r) \
+	for (n = 1, set_fail(1), run(cmd, &r), set_fail(0); n < 500 && injected(&r); \
+	     release(&r), n++, set_fail(n), run(cmd, &r), set_fail(0))
+
+static void verdict_n(const char *what, int n, int ok, const struct result *r)
+{
+	char name[160];
+
+	snprintf(name, sizeof name, "%s, call %d failing", what, n);
+	if (ok) {
+		passed++;
+		return;
+	}
+	failed++;
+	printf("FAIL %s\n    exit %lu\n", name, r->code);
+	show("stdout", r->out, r->outlen);
+	show("stderr", r->err, r->errlen);
+}
+
+static void test_injection(void)
+{
+	struct result r, c;
+	char *want = seq(1000);
+	HANDLE w;
+	int n, ok;
+
+	/* the writer, on data large enough for two threads and several views */
+	DeleteFileW(L"inj.bin");
+	EACH_FAILURE(n, L"inject\\fmwrite -n 20000000 inj.bin", r) {
+		ok = r.outlen == 0 && (r.code == 0 ? clean(&r, "fmwrite", 0) :
+		    r.code == 2 && clean(&r, "fmwrite", 1));
+		run(L"fmread -q --check inj.bin", &c);
+		ok = ok && (r.code == 0 ? c.code == 0 : c.code != 0);   /* never a failed run's file */
+		verdict_n("injected: fmwrite", n, ok, &r);
+		release(&c);
+		DeleteFileW(L"inj.bin");
+	}
+	truth("injected: fmwrite runs to completion once nothing fails", r.code == 0 && n > 20);
+	release(&r);
+
+	/* the reader: printing, and checking a file of several views */
+	EACH_FAILURE(n, L"inject\\fmread k.bin", r) {
+		ok = r.code == 0 ? strcmp(r.out, want) == 0 && clean(&r, "fmread", 0) :
+		    r.code == 2 && r.outlen == 0 && clean(&r, "fmread", 1);
+		verdict_n("injected: fmread", n, ok, &r);
+	}
+	truth("injected: fmread runs to completion", r.code == 0 && strcmp(r.out, want) == 0);
+	release(&r);
+	expect("a file of several views for fmread --check", L"fmwrite -q -n 20000000 views.bin", 0, "", "");
+	EACH_FAILURE(n, L"inject\\fmread -q --check views.bin", r) {
+		ok = r.code == 0 ? clean(&r, "fmread", 0) : r.code == 2 && r.outlen == 0 && clean(&r, "fmread", 1);
+		verdict_n("injected: fmread --check", n, ok, &r);
+	}
+	release(&r);
+	DeleteFileW(L"views.bin");
+
+	/* live: a failing holder, read by a sound reader */
+	for (n = 1; n < 500; n++) {
+		set_fail(n);
+		w = start(L"inject\\fmwrite --no-file --name inj-live --hold 5 -n 1000", L"w1");
+		set_fail(0);
+		said_by(w, L"w1", "holding");
+		run(L"fmread -q --name inj-live", &c);
+		finish(w, L"w1", &r);
+		/* the reader gets all the data, or an honest one-line no */
+		ok = (r.code == 0 ? clean(&r, "fmwrite", 0) : r.code == 2 && clean(&r, "fmwrite", 1)) &&
+		    (c.code == 0 ? strcmp(c.out, want) == 0 : c.outlen == 0 &&
+		    match("fmread: *\n", c.err, c.errlen) && strchr(c.err, '\n') == c.err + c.errlen - 1);
+		ok = ok && OpenFileMappingW(FILE_MAP_READ, FALSE, L"Local\\inj-live") == NULL;   /* gone */
+		verdict_n("injected: a holding fmwrite", n, ok, &r);
+		release(&c);
+		if (!injected(&r))
+			break;
+		release(&r);
+	}
+	truth("injected: the holder runs to completion, its reader served", r.code == 0);
+	release(&r);
+
+	/* live: a failing reader, served by a sound holder until one succeeds */
+	w = start(L"fmwrite --no-file --name inj-r --hold 120 -n 1000", L"w2");
+	said(L"w2", "holding");
+	EACH_FAILURE(n, L"inject\\fmread --name inj-r", r) {
+		ok = r.code == 0 ? strcmp(r.out, want) == 0 && clean(&r, "fmread", 0) :
+		    r.code == 2 && r.outlen == 0 && clean(&r, "fmread", 1);
+		verdict_n("injected: fmread attached", n, ok, &r);
+	}
+	release(&r);
+	judge("injected: the holder lets go when a reader finally succeeds", w, L"w2", 0, "",
+	    "*a reader has finished; letting go\n");
+	free(want);
+}
+
 /* ---- the fuzzer's corpus, through the real program ---- */
 
 /*
@@ -1055,6 +1209,7 @@ int wmain(int argc, wchar_t **argv)
 	test_interrupted();
 	test_large();
 	test_corpus();
+	test_injection();
 	test_demo();
 	printf("e2e: %d passed, %d failed\n", passed, failed);
 	return failed != 0;

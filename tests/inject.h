@@ -1,0 +1,53 @@
+/*
+ * inject.h - for the test build only (build/inject/, compiled with
+ * -include tests/inject.h and tests/inject.c): the Nth Win32 call named
+ * here fails with ERROR_NOT_ENOUGH_MEMORY (8), N from the environment
+ * variable FM_FAIL, the way SQLite tests its I/O errors. e2e runs
+ * N = 1, 2, ... until a run completes. The programs know nothing of it.
+ *
+ * Not wrapped: WriteFile (the error lines themselves go through it) and
+ * ResetEvent (its failure cannot change an outcome: every wake re-checks).
+ */
+#ifndef INJECT_H
+#define INJECT_H
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
+int fm_fail_now(void);   /* tests/inject.c: is this call the Nth? */
+
+#define FM_FAILED(value) (SetLastError(ERROR_NOT_ENOUGH_MEMORY), (value))
+#define FM_INJECT(value, call) (fm_fail_now() ? FM_FAILED(value) : (call))
+
+#define AddAccessAllowedAce(...) FM_INJECT(FALSE, AddAccessAllowedAce(__VA_ARGS__))
+#define CloseHandle(...) FM_INJECT(FALSE, CloseHandle(__VA_ARGS__))
+#define CreateEventW(...) FM_INJECT((HANDLE)NULL, CreateEventW(__VA_ARGS__))
+#define CreateFileMappingW(...) FM_INJECT((HANDLE)NULL, CreateFileMappingW(__VA_ARGS__))
+#define CreateFileW(...) FM_INJECT(INVALID_HANDLE_VALUE, CreateFileW(__VA_ARGS__))
+#define CreateThread(...) FM_INJECT((HANDLE)NULL, CreateThread(__VA_ARGS__))
+#define DeleteFileW(...) FM_INJECT(FALSE, DeleteFileW(__VA_ARGS__))
+#define FlushFileBuffers(...) FM_INJECT(FALSE, FlushFileBuffers(__VA_ARGS__))
+#define FlushViewOfFile(...) FM_INJECT(FALSE, FlushViewOfFile(__VA_ARGS__))
+#define GetFileSizeEx(...) FM_INJECT(FALSE, GetFileSizeEx(__VA_ARGS__))
+#define GetFullPathNameW(...) FM_INJECT(0, GetFullPathNameW(__VA_ARGS__))
+#define GetTokenInformation(...) FM_INJECT(FALSE, GetTokenInformation(__VA_ARGS__))
+#define InitializeAcl(...) FM_INJECT(FALSE, InitializeAcl(__VA_ARGS__))
+#define InitializeSecurityDescriptor(...) FM_INJECT(FALSE, InitializeSecurityDescriptor(__VA_ARGS__))
+#define MapViewOfFile(...) FM_INJECT((LPVOID)NULL, MapViewOfFile(__VA_ARGS__))
+#define MapViewOfFileEx(...) FM_INJECT((LPVOID)NULL, MapViewOfFileEx(__VA_ARGS__))
+#define OpenEventW(...) FM_INJECT((HANDLE)NULL, OpenEventW(__VA_ARGS__))
+#define OpenFileMappingW(...) FM_INJECT((HANDLE)NULL, OpenFileMappingW(__VA_ARGS__))
+#define OpenProcessToken(...) FM_INJECT(FALSE, OpenProcessToken(__VA_ARGS__))
+#define ReadFile(...) FM_INJECT(FALSE, ReadFile(__VA_ARGS__))
+#define SetEndOfFile(...) FM_INJECT(FALSE, SetEndOfFile(__VA_ARGS__))
+#define SetEvent(...) FM_INJECT(FALSE, SetEvent(__VA_ARGS__))
+#define SetFilePointerEx(...) FM_INJECT(FALSE, SetFilePointerEx(__VA_ARGS__))
+#define SetSecurityDescriptorDacl(...) FM_INJECT(FALSE, SetSecurityDescriptorDacl(__VA_ARGS__))
+#define UnmapViewOfFile(...) FM_INJECT(FALSE, UnmapViewOfFile(__VA_ARGS__))
+#define VirtualAlloc(...) FM_INJECT((LPVOID)NULL, VirtualAlloc(__VA_ARGS__))
+#define VirtualQuery(...) FM_INJECT((SIZE_T)0, VirtualQuery(__VA_ARGS__))
+#define WaitForMultipleObjects(...) FM_INJECT(WAIT_FAILED, WaitForMultipleObjects(__VA_ARGS__))
+
+#endif /* INJECT_H */
