@@ -761,6 +761,68 @@ static void test_wait(void)
 	free(want);
 }
 
+/*
+ * A reader that outlives its writer: its stdout is a pipe left undrained,
+ * so it is still reading when the holder's time runs out and it exits. The
+ * mapping lives on while the reader holds it; every line must still come.
+ */
+static void test_outlive(void)
+{
+	SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
+	STARTUPINFOW si = { 0 };
+	PROCESS_INFORMATION pi;
+	wchar_t line[MAX_PATH + 64];
+	HANDLE rd, wr, w;
+	static char buf[65536];
+	char want[16];
+	unsigned next = 0;
+	DWORD got, code = 0xDEAD;
+	size_t have = 0, i;
+	int ok = 1;
+
+	w = start(L"fmwrite --no-file --name e2e-out --hold 1 -n 2000000", L"w1");
+	said(L"w1", "holding");
+	CreatePipe(&rd, &wr, &sa, 0);
+	SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0);
+	si.cb = sizeof si;
+	si.dwFlags = STARTF_USESTDHANDLES;
+	si.hStdInput = inheritable(L"NUL", GENERIC_READ, OPEN_EXISTING);
+	si.hStdOutput = wr;
+	si.hStdError = inheritable(L"r1.err", GENERIC_WRITE, CREATE_ALWAYS);
+	swprintf(line, MAX_PATH + 64, L"\"%ls\\fmread.exe\" -q --name e2e-out", bindir);
+	if (!CreateProcessW(NULL, line, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) {
+		truth("outlive: the reader starts", 0);
+		return;
+	}
+	CloseHandle(pi.hThread);
+	CloseHandle(wr);
+	CloseHandle(si.hStdInput);
+	CloseHandle(si.hStdError);
+	judge("outlive: the holder's time runs out while its reader is still reading", w, L"w1", 0, "",
+	    "*fmwrite: the time is up; letting go\n");
+	truth("outlive: ... the reader is still there", WaitForSingleObject(pi.hProcess, 0) == WAIT_TIMEOUT);
+	/* now drain, checking each line as it comes */
+	while (ReadFile(rd, buf + have, (DWORD)(sizeof buf - have), &got, NULL) && got > 0) {
+		have += got;
+		for (i = 0; ok; ) {
+			int n = snprintf(want, sizeof want, "%u\n", next);
+
+			if (have - i < (size_t)n)
+				break;
+			ok = memcmp(buf + i, want, (size_t)n) == 0;
+			i += (size_t)n, next++;
+		}
+		memmove(buf, buf + i, have - i);
+		have -= i;
+	}
+	CloseHandle(rd);
+	WaitForSingleObject(pi.hProcess, 60000);
+	GetExitCodeProcess(pi.hProcess, &code);
+	CloseHandle(pi.hProcess);
+	truth("outlive: the reader still gets every line, in order, and exits 0",
+	    ok && next == 2000000 && have == 0 && code == 0);
+}
+
 /* A mapping made by hand, as another program might: `fill` decides what is in it. */
 static HANDLE fake(const wchar_t *name, size_t size, void (*fill)(unsigned char *, size_t))
 {
@@ -1204,6 +1266,7 @@ int wmain(int argc, wchar_t **argv)
 	test_live();
 	test_no_file();
 	test_wait();
+	test_outlive();
 	test_foreign_mappings();
 	test_security();
 	test_interrupted();
