@@ -128,6 +128,13 @@ void warn(const wchar_t *call, const wchar_t *subject, DWORD err)
 	    error_text(err, text, 512), (unsigned long)err);
 }
 
+/* Closes h if it is open at all; a failure is a warning. */
+void close_handle(HANDLE h, const wchar_t *subject)
+{
+	if (h != NULL && h != INVALID_HANDLE_VALUE && !CloseHandle(h))
+		warn(L"CloseHandle", subject, GetLastError());
+}
+
 int write_all(HANDLE h, const void *buf, DWORD len)
 {
 	const char *p = buf;
@@ -480,8 +487,7 @@ int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject)
 		return fail(L"OpenProcessToken", subject, GetLastError());
 	ok = GetTokenInformation(token, TokenUser, &user, sizeof user.b, &n);
 	err = GetLastError();
-	if (!CloseHandle(token))
-		warn(L"CloseHandle", L"<token>", GetLastError());
+	close_handle(token, L"<token>");
 	if (!ok)
 		return fail(L"GetTokenInformation", subject, err);
 	if (!InitializeAcl(&acl.acl, sizeof acl.b, ACL_REVISION))

@@ -61,6 +61,7 @@ void msg(const wchar_t *fmt, ...);
 void info(const struct args *a, const wchar_t *fmt, ...);
 int fail(const wchar_t *call, const wchar_t *subject, DWORD err);
 void warn(const wchar_t *call, const wchar_t *subject, DWORD err);
+void close_handle(HANDLE h, const wchar_t *subject);
 int failx(int code, const wchar_t *fmt, ...);
 int write_all(HANDLE h, const void *buf, DWORD len);
 

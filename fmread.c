@@ -194,10 +194,8 @@ static int read_file(const struct args *a, int can_wait)
 	rc = show(&w, a, can_wait);
 out:
 	win_close(&w);
-	if (map != NULL && !CloseHandle(map))
-		warn(L"CloseHandle", a->file, GetLastError());
-	if (!CloseHandle(file))
-		warn(L"CloseHandle", a->file, GetLastError());
+	close_handle(map, a->file);
+	close_handle(file, a->file);
 	return rc;
 }
 
@@ -234,7 +232,7 @@ static void report_done(const wchar_t *name)
 		return;                  /* nobody is holding: nobody to tell */
 	if (!SetEvent(done))
 		warn(L"SetEvent", full, GetLastError());
-	CloseHandle(done);
+	close_handle(done, full);
 }
 
 /* Reads a writer's live mapping: checked exactly as a file is. */
@@ -250,8 +248,7 @@ static int read_live(const struct args *a, const wchar_t *name, HANDLE map, int 
 		rc = show(&w, a, can_wait);
 		win_close(&w);
 	}
-	if (!CloseHandle(map))
-		warn(L"CloseHandle", name, GetLastError());
+	close_handle(map, name);
 	if (rc == 0)
 		report_done(name);
 	return rc;
@@ -315,8 +312,7 @@ static int read_any(const struct args *a)
 		if (r == WAIT_OBJECT_0)
 			ResetEvent(h[0]);
 	}
-	if (h[0] != NULL && !CloseHandle(h[0]))
-		warn(L"CloseHandle", name, GetLastError());
+	close_handle(h[0], name);
 	return rc;
 }
 

@@ -177,7 +177,7 @@ static int write_data(struct part part[2], uint64_t count)
 	fill_part(&part[0]);
 	if (thread != NULL) {
 		WaitForSingleObject(thread, INFINITE);
-		CloseHandle(thread);
+		close_handle(thread, L"<thread>");
 	} else {
 		fill_part(&part[1]);     /* no second thread: this one does it all */
 	}
@@ -271,12 +271,6 @@ static int write_all_of(const struct args *a, struct writer *wr)
 	if (!SetEvent(wr->ready))
 		return fail(L"SetEvent", wr->name, GetLastError());
 	return hold(a, wr);
-}
-
-static void close_handle(HANDLE h, const wchar_t *subject)
-{
-	if (h != NULL && h != INVALID_HANDLE_VALUE && !CloseHandle(h))
-		warn(L"CloseHandle", subject, GetLastError());
 }
 
 static int write_file(const struct args *a)
