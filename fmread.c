@@ -209,13 +209,13 @@ static int mapping_size(HANDLE map, const wchar_t *name, uint64_t *size)
 	if (p == NULL)
 		return fail(L"MapViewOfFile", name, GetLastError());
 	got = VirtualQuery(p, &mbi, sizeof mbi);
-	*size = mbi.RegionSize;
 	if (got == 0) {
 		DWORD err = GetLastError();
 
 		UnmapViewOfFile(p);
 		return fail(L"VirtualQuery", name, err);
 	}
+	*size = mbi.RegionSize;
 	if (!UnmapViewOfFile(p))
 		warn(L"UnmapViewOfFile", name, GetLastError());
 	return 0;

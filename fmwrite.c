@@ -76,7 +76,9 @@ static int claim(HANDLE file, const struct args *a)
 			return failx(EXIT_DATA, L"\"%ls\" exists and is not a MEMORYDATA file; "
 			    L"left as it was (--force replaces it)", a->file);
 	}
-	if (!SetFilePointerEx(file, zero, NULL, FILE_BEGIN) || !SetEndOfFile(file))
+	if (!SetFilePointerEx(file, zero, NULL, FILE_BEGIN))
+		return fail(L"SetFilePointerEx", a->file, GetLastError());
+	if (!SetEndOfFile(file))
 		return fail(L"SetEndOfFile", a->file, GetLastError());
 	return 0;
 }
@@ -228,6 +230,21 @@ static int hold(const struct args *a, struct writer *wr)
 	return 0;
 }
 
+/* Both halves start alike: the same mapping, its size, one progress line. */
+static void start_parts(struct part part[2], const struct args *a, const struct writer *wr,
+    struct progress *progress)
+{
+	memset(part, 0, 2 * sizeof *part);
+	part[0].w.map = wr->map;
+	part[0].w.size = md_file_size(a->count);
+	part[0].w.access = FILE_MAP_WRITE;
+	part[0].w.subject = a->no_file ? wr->name : a->file;
+	md_sum_init(&part[0].sum);
+	progress_start(progress, a, L"writing", part[0].w.size);
+	part[0].progress = progress;
+	part[1] = part[0];
+}
+
 static int write_all_of(const struct args *a, struct writer *wr)
 {
 	struct part part[2];
@@ -246,14 +263,7 @@ static int write_all_of(const struct args *a, struct writer *wr)
 	/* signals from an earlier writer of this name are stale now */
 	ResetEvent(wr->ready);
 	ResetEvent(wr->done);
-	memset(part, 0, sizeof part);
-	part[0].w.map = wr->map, part[0].w.size = md_file_size(a->count);
-	part[0].w.access = FILE_MAP_WRITE, part[0].w.subject = a->no_file ? wr->name : a->file;
-	part[1].w = part[0].w;
-	md_sum_init(&part[0].sum);
-	md_sum_init(&part[1].sum);
-	progress_start(&progress, a, L"writing", md_file_size(a->count));
-	part[0].progress = part[1].progress = &progress;
+	start_parts(part, a, wr, &progress);
 	on_fault(&part[0].w, &part[1].w, EXIT_SYSTEM, L"writing", L"the disk failed", a->file);
 	rc = write_data(part, a->count);
 	progress_end(&progress);
