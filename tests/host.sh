@@ -3,7 +3,8 @@
 # shellcheck disable=SC2016,SC2034
 #
 # host.sh - what only the Linux side can stage, so a Win32 driver cannot:
-# a terminal (Wine's headless console lets no other process read its screen),
+# a terminal (Wine's headless console lets no other process read its screen;
+# typing Enter into --hold),
 # a file truncated under a reader (Windows refuses to shrink a mapped file,
 # error 1224), a full disk (a small tmpfs; needs root to mount). Run by
 # `make test` from the top, under Wine.
@@ -48,6 +49,24 @@ on_tty "-q: no progress" "wine build/fmread.exe -q --check $dir/big.bin" \
 	"!MB/s" "big.bin: valid, 1100000000 integers"
 on_tty "short work: no progress" "wine build/fmwrite.exe -n 1000 $dir/small.bin" \
 	"!MB/s" "fmwrite: wrote 1000 integers"
+# Enter on the console ends --hold; any other key does not.
+start=$(date +%s)
+(sleep 2; printf '\r') | script -qfec "wine build/fmwrite.exe --hold 60 -n 5 $dir/hold.bin" "$dir/screen" >/dev/null 2>&1
+took=$(($(date +%s) - start))
+if grep -q "stopped by the user; letting go" "$dir/screen" && [ $took -lt 30 ]; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+	echo "FAIL Enter ends --hold (took $took s)"
+fi
+(sleep 1; printf x) | script -qfec "wine build/fmwrite.exe --hold 3 -n 5 $dir/hold.bin" "$dir/screen" >/dev/null 2>&1
+if grep -q "the time is up; letting go" "$dir/screen" && ! grep -q "stopped by the user" "$dir/screen"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+	echo "FAIL another key does not end --hold"
+fi
+
 # check NAME CONDITION: one verdict; on failure, what the program said
 check() {
 	if eval "$2"; then
