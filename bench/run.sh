@@ -11,7 +11,9 @@ SIZES=${BENCH_SIZES:-"1000000 100000000 1100000000"}
 mkdir -p "$D"
 rm -f "$D"/*
 # a persistent wineserver, so no run pays for starting it (a running one
-# would exit a second after its last client, and -p cannot change that)
+# would exit a second after its last client, and -p cannot change that).
+# Killing it ends every Wine program of build/wine, which then exits 0 with
+# its output cut short: run nothing else there during a bench.
 wineserver -k 2>/dev/null || true
 wineserver -w
 wineserver -p
