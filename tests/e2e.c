@@ -1131,9 +1131,10 @@ static void test_injection(void)
 	release(&r);
 
 	/* the reader: printing, and checking a file of several views */
+	/* a failure while printing may leave a beginning, never a wrong line */
 	EACH_FAILURE(n, L"inject\\fmread k.bin", r) {
 		ok = r.code == 0 ? strcmp(r.out, want) == 0 && clean(&r, "fmread", 0) :
-		    r.code == 2 && r.outlen == 0 && clean(&r, "fmread", 1);
+		    r.code == 2 && strncmp(r.out, want, r.outlen) == 0 && clean(&r, "fmread", 1);
 		verdict_n("injected: fmread", n, ok, &r);
 	}
 	truth("injected: fmread runs to completion", r.code == 0 && strcmp(r.out, want) == 0);
