@@ -42,8 +42,10 @@ $(B)/%.exe: %.c $(SRC) $(HDR) | $(DEPS)
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SRC) $(LDLIBS)
 
+# every Wine run gets a stdin: with fd 0 closed, Wine's own socket lands on
+# it and each program fails to start ("recvmsg: Socket operation on non-socket")
 demo: $(PROGS)
-	$(WINE) cmd /c demo.bat
+	$(WINE) cmd /c demo.bat </dev/null
 
 ifeq ($(OS),Windows_NT)
 test: e2e
@@ -103,7 +105,7 @@ $(B)/e2e.exe: tests/e2e.c | $(DEPS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/e2e.c $(LDLIBS)
 
 e2e: $(PROGS) $(INJECT) $(B)/e2e.exe
-	$(WINE) $(B)/e2e.exe
+	$(WINE) $(B)/e2e.exe </dev/null
 
 # baselines for `make bench`: a WriteFile writer and a one-view mapping writer
 $(B)/writefile.exe $(B)/mapwrite.exe: $(B)/%.exe: bench/%.c memdata.h | $(DEPS)
@@ -119,7 +121,7 @@ bench: $(PROGS) $(B)/writefile.exe $(B)/mapwrite.exe $(B)/sumbench
 
 # what only Linux can stage: a terminal, a file cut short, a full disk
 host: $(PROGS)
-	sh tests/host.sh
+	sh tests/host.sh </dev/null
 
 clean:
 	rm -rf $(B)

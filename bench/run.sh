@@ -5,6 +5,7 @@
 # Not a test: the numbers depend on the machine and how busy it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+exec </dev/null   # Wine needs fd 0 open
 B=build
 D=$B/bench
 SIZES=${BENCH_SIZES:-"1000000 100000000 1100000000"}
