@@ -19,9 +19,13 @@ HDR     = fmlib.h memdata.h format.h
 ifeq ($(OS),Windows_NT)
 WINE    =
 DEPS    =
+NOSTDIN =
 else
 WINE    = wine
 DEPS    = deps
+# every Wine run gets a stdin: with fd 0 closed, Wine's own socket lands on
+# it and each program fails to start ("recvmsg: Socket operation on non-socket")
+NOSTDIN = </dev/null
 export WINEPREFIX = $(CURDIR)/$(B)/wine
 export WINEDEBUG = -all
 export WINEDLLOVERRIDES = mscoree=;mshtml=
@@ -42,10 +46,8 @@ $(B)/%.exe: %.c $(SRC) $(HDR) | $(DEPS)
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SRC) $(LDLIBS)
 
-# every Wine run gets a stdin: with fd 0 closed, Wine's own socket lands on
-# it and each program fails to start ("recvmsg: Socket operation on non-socket")
 demo: $(PROGS)
-	$(WINE) cmd /c demo.bat </dev/null
+	$(WINE) cmd /c demo.bat $(NOSTDIN)
 
 ifeq ($(OS),Windows_NT)
 test: e2e
@@ -105,7 +107,7 @@ $(B)/e2e.exe: tests/e2e.c | $(DEPS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/e2e.c $(LDLIBS)
 
 e2e: $(PROGS) $(INJECT) $(B)/e2e.exe
-	$(WINE) $(B)/e2e.exe </dev/null
+	$(WINE) $(B)/e2e.exe $(NOSTDIN)
 
 # baselines for `make bench`: a WriteFile writer and a one-view mapping writer
 $(B)/writefile.exe $(B)/mapwrite.exe: $(B)/%.exe: bench/%.c memdata.h | $(DEPS)
@@ -121,7 +123,7 @@ bench: $(PROGS) $(B)/writefile.exe $(B)/mapwrite.exe $(B)/sumbench
 
 # what only Linux can stage: a terminal, a file cut short, a full disk
 host: $(PROGS)
-	sh tests/host.sh </dev/null
+	sh tests/host.sh $(NOSTDIN)
 
 clean:
 	rm -rf $(B)
