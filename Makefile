@@ -86,10 +86,12 @@ lint: | $(DEPS)
 		--suppress=missingIncludeSystem --suppress=variableScope \
 		fmwrite.c fmread.c fmlib.c tests/*.c bench/*.c
 
-# every program file also builds with clang and for 32-bit Windows
+# every .c outside tests/ also builds with clang and for 32-bit Windows
 compile-check: | $(DEPS)
 	@mkdir -p $(B)/i686
-	$(CLANG) $(CFLAGS) -fsyntax-only fmwrite.c fmread.c fmlib.c
+	$(CLANG) $(CFLAGS) -fsyntax-only fmwrite.c fmread.c fmlib.c bench/writefile.c bench/mapwrite.c
+	$(CC32) $(CFLAGS) -fsyntax-only bench/writefile.c bench/mapwrite.c
+	clang $(CFLAGS) -fsyntax-only bench/sumbench.c
 	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmwrite.exe fmwrite.c $(SRC) $(LDLIBS)
 	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmread.exe fmread.c $(SRC) $(LDLIBS)
 
