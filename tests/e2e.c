@@ -1122,7 +1122,9 @@ static void test_injection(void)
 		ok = r.outlen == 0 && (r.code == 0 ? clean(&r, "fmwrite", 0) :
 		    r.code == 2 && clean(&r, "fmwrite", 1));
 		run(L"fmread -q --check inj.bin", &c);
-		ok = ok && (r.code == 0 ? c.code == 0 : c.code != 0);   /* never a failed run's file */
+		/* a failed run's file is never taken; a good one is, by its summary */
+		ok = ok && (r.code == 0 ? c.code == 0 && match("inj.bin: valid, 20000000 integers, *\n",
+		    c.out, c.outlen) : c.code != 0 && c.outlen == 0);
 		verdict_n("injected: fmwrite", n, ok, &r);
 		release(&c);
 		DeleteFileW(L"inj.bin");
