@@ -122,11 +122,68 @@ static int create_mapping(const struct args *a, struct writer *wr, SECURITY_ATTR
 	return fail(L"CreateFileMappingW", wr->name, err);
 }
 
+/*
+ * Flushing behind the fill. Left alone, the system starts writing the data to
+ * disk only at the final FlushFileBuffers, and the disk idles while the CPUs
+ * fill. So each filled window wakes a thread that flushes what is filled so
+ * far while the next windows are filled; the last flush has little left.
+ * Waking it is only a hint: if it fails, the last flush does the work.
+ */
+struct flusher {
+	HANDLE file;
+	HANDLE filled;           /* auto-reset: a window was filled */
+	HANDLE thread;           /* NULL: no flushing behind */
+	volatile LONG over;      /* the fill has ended */
+	DWORD err;               /* the first failed flush, 0 if none */
+};
+
+static DWORD WINAPI flush_behind(void *arg)
+{
+	struct flusher *f = arg;
+	DWORD r;
+
+	/* the timeout bounds the wait for `over` should a wake be lost */
+	while ((r = WaitForSingleObject(f->filled, 100)) != WAIT_FAILED && !f->over)
+		if (r == WAIT_OBJECT_0 && !FlushFileBuffers(f->file)) {
+			f->err = GetLastError();
+			break;
+		}
+	return 0;
+}
+
+/* Without it (no file, or no event or thread to be had) the fill goes on. */
+static void start_flusher(struct flusher *f, HANDLE file)
+{
+	memset(f, 0, sizeof *f);
+	f->file = file;
+	if (file == INVALID_HANDLE_VALUE)
+		return;
+	f->filled = CreateEventW(NULL, FALSE, FALSE, NULL);
+	if (f->filled != NULL)
+		f->thread = CreateThread(NULL, 0, flush_behind, f, 0, NULL);
+}
+
+/* Stops the flushing thread; returns the error of a failed flush, or 0. */
+static DWORD end_flusher(struct flusher *f)
+{
+	if (f->thread != NULL) {
+		InterlockedExchange(&f->over, 1);
+		SetEvent(f->filled);
+		WaitForSingleObject(f->thread, INFINITE);
+		close_handle(f->thread, L"<thread>");
+	}
+	if (f->filled != NULL)
+		close_handle(f->filled, L"<event>");
+	f->thread = f->filled = NULL;
+	return f->err;
+}
+
 /* One half of the data, filled through a window of its own. */
 struct part {
 	struct window w;
 	struct md_sum sum;
 	struct progress *progress;   /* shared by both halves */
+	struct flusher *flusher;     /* likewise; NULL without a file */
 	uint64_t from, to;
 	int rc;
 };
@@ -140,6 +197,8 @@ static int fill(void *ctx, int32_t *data, size_t n, uint64_t first)
 		return EXIT_INTERRUPTED;
 	md_fill(&p->sum, data, n, (uint32_t)first);
 	progress_add(p->progress, n * sizeof *data);
+	if (p->flusher != NULL && p->flusher->thread != NULL)
+		SetEvent(p->flusher->filled);
 	return 0;
 }
 
@@ -158,14 +217,17 @@ static DWORD WINAPI fill_part(void *arg)
  * leaves a file no reader takes. Large data is filled in two halves by two
  * threads: the kernel's work for each new page (zeroing it, then tracking it
  * dirty) is most of the cost, and it runs on the core that touches the page.
+ * A third thread flushes behind them (file: INVALID_HANDLE_VALUE for none).
  */
-static int write_data(struct part part[2], uint64_t count)
+static int write_data(struct part part[2], uint64_t count, HANDLE file)
 {
 	struct window *w = &part[0].w;
+	struct flusher flusher;
 	struct md_header *h;
 	unsigned char *p;
 	size_t avail;
 	HANDLE thread = NULL;
+	DWORD flush_err;
 	int rc;
 
 	if ((rc = win_at(w, 0, &p, &avail)) != 0)
@@ -174,6 +236,8 @@ static int write_data(struct part part[2], uint64_t count)
 	/* data that fits in two windows is not worth a thread */
 	part[0].to = part[1].from = md_file_size(count) <= 2 * (uint64_t)FM_WINDOW ? count : count / 2;
 	part[1].to = count;
+	start_flusher(&flusher, part[1].from < count ? file : INVALID_HANDLE_VALUE);
+	part[0].flusher = part[1].flusher = &flusher;
 	if (part[1].from < count)
 		thread = CreateThread(NULL, 0, fill_part, &part[1], 0, NULL);
 	fill_part(&part[0]);
@@ -183,9 +247,14 @@ static int write_data(struct part part[2], uint64_t count)
 	} else {
 		fill_part(&part[1]);     /* no second thread: this one does it all */
 	}
+	flush_err = end_flusher(&flusher);
 	if (interrupted)
 		return failx(EXIT_INTERRUPTED, L"interrupted; the data was left incomplete");
-	if ((rc = part[0].rc) != 0 || (rc = part[1].rc) != 0 || (rc = win_at(w, 0, &p, &avail)) != 0)
+	if ((rc = part[0].rc) != 0 || (rc = part[1].rc) != 0)
+		return rc;
+	if (flush_err != 0)
+		return fail(L"FlushFileBuffers", w->subject, flush_err);
+	if ((rc = win_at(w, 0, &p, &avail)) != 0)
 		return rc;
 	md_sum_join(&part[0].sum, &part[1].sum);
 	h = (struct md_header *)p;
@@ -265,7 +334,7 @@ static int write_all_of(const struct args *a, struct writer *wr)
 	ResetEvent(wr->done);
 	start_parts(part, a, wr, &progress);
 	on_fault(&part[0].w, &part[1].w, EXIT_SYSTEM, L"writing", L"the disk failed", a->file);
-	rc = write_data(part, a->count);
+	rc = write_data(part, a->count, wr->file);
 	progress_end(&progress);
 	if (rc != 0) {
 		win_close(&part[0].w);   /* a mapped file cannot be deleted */
