@@ -21,13 +21,16 @@ wineserver -p
 trap 'rm -f "$D"/*.bin "$D"/*.txt; wineserver -k || true' EXIT
 wine "$B/fmread.exe" --version >/dev/null
 
-runs() { if [ "$1" -le 1000000 ]; then echo 20; elif [ "$1" -le 100000000 ]; then echo 5; else echo 2; fi; }
+runs() { if [ "$1" -le 1000000 ]; then echo 20; elif [ "$1" -le 100000000 ]; then echo 10; else echo 2; fi; }
 median() { awk -F, -v name="$2" '$1 == name { print $4 }' "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 secs() { awk -v a="$1" 'BEGIN { printf "%.3f s", a }'; }
 rss() { /usr/bin/time -f %M -o "$D/rss" "$@" >/dev/null 2>&1; awk '{ printf "%.0f MiB", $1 / 1024 }' "$D/rss"; }
-# each timed run starts from a clean, synced folder: freeing blocks is not its cost
-clean="rm -f $D/*.bin $D/out*; sync"
+# each timed run starts from a clean, synced folder: freeing blocks is not its
+# cost. And from a quiet Wine: a program started within about 0.1 s of the
+# last one's exit took 45-50 ms instead of 10-12 ms, even for --version.
+# hyperfine -N runs --prepare without a shell too: hence sh -c.
+clean="sh -c 'rm -f $D/*.bin $D/out*; sync; sleep 0.3'"
 
 {
 	echo "| integers | fmwrite | WriteFile writer | fmwrite / WriteFile (goal <= 1.0) | one-view mapping writer | fmwrite / one-view (goal <= 0.4) |"
@@ -55,7 +58,7 @@ for n in $SIZES; do
 
 	wine "$B/fmwrite.exe" -q -n "$n" "$D/in.dat"
 	last=$((n - 1))
-	hyperfine -N --style basic --runs "$r" --output=pipe --export-csv "$D/p$n.csv" \
+	hyperfine -N --style basic --runs "$r" --prepare "sleep 0.3" --output=pipe --export-csv "$D/p$n.csv" \
 		-n fmread "wine $B/fmread.exe -q $D/in.dat" -n seq "seq 0 $last"
 	hyperfine --style basic --runs "$r" --prepare "$clean" --export-csv "$D/f$n.csv" \
 		-n fmread "wine $B/fmread.exe -q $D/in.dat > $D/out1" -n seq "seq 0 $last > $D/out2"
