@@ -16,13 +16,19 @@
 #include <stdint.h>
 #include <string.h>
 
-#define FMT_MAX ((size_t)16)     /* bytes fmt_line may write past its start */
+#define FMT_LINE ((size_t)12)    /* the longest line: "-2147483648\n" */
+#define FMT_MAX ((size_t)16)     /* bytes one line may scribble past its start */
+
+/* The digits above the last four of the number before, kept to be reused. */
+struct fmt_high {
+	uint32_t value;              /* 0: none */
+	size_t len;
+	char text[8];
+};
 
 struct fmt {
 	char quads[10000 + 1][4];    /* "0000".."9999"; one spare: short copies read past */
-	uint32_t high;               /* the digits above the last four, as a value; 0: none */
-	size_t len;                  /* ... and as text */
-	char text[8];
+	struct fmt_high high;
 };
 
 static inline void fmt_init(struct fmt *f)
@@ -38,8 +44,7 @@ static inline void fmt_init(struct fmt *f)
 	}
 }
 
-/* Writes v and a line feed at q; returns the end. May scribble up to FMT_MAX bytes. */
-static inline char *fmt_line(struct fmt *f, char *q, int32_t v)
+static inline char *fmt_one(const char (*quads)[4], struct fmt_high *h, char *q, int32_t v)
 {
 	uint32_t u = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
 	uint32_t high = u / 10000, low = u % 10000;
@@ -49,24 +54,41 @@ static inline char *fmt_line(struct fmt *f, char *q, int32_t v)
 	if (high == 0) {
 		size_t n = 1 + (low >= 10) + (low >= 100) + (low >= 1000);
 
-		memcpy(q, f->quads[low] + 4 - n, 4);
+		memcpy(q, quads[low] + 4 - n, 4);
 		q[n] = '\n';
 		return q + n + 1;
 	}
-	if (high != f->high) {       /* 1..214748: six digits at most */
+	if (high != h->value) {      /* 1..214748: six digits at most */
 		char pad[16];
 
-		memcpy(pad, f->quads[high / 10000], 4);
-		memcpy(pad + 4, f->quads[high % 10000], 4);
-		f->high = high;
-		f->len = 1 + (high >= 10) + (high >= 100) + (high >= 1000) + (high >= 10000) +
+		memcpy(pad, quads[high / 10000], 4);
+		memcpy(pad + 4, quads[high % 10000], 4);
+		h->value = high;
+		h->len = 1 + (high >= 10) + (high >= 100) + (high >= 1000) + (high >= 10000) +
 		    (high >= 100000);
-		memcpy(f->text, pad + 8 - f->len, 8);
+		memcpy(h->text, pad + 8 - h->len, 8);
 	}
-	memcpy(q, f->text, 8);
-	memcpy(q + f->len, f->quads[low], 4);
-	q[f->len + 4] = '\n';
-	return q + f->len + 5;
+	memcpy(q, h->text, 8);
+	memcpy(q + h->len, quads[low], 4);
+	q[h->len + 4] = '\n';
+	return q + h->len + 5;
+}
+
+/*
+ * Writes v[0..n-1] at q, a line each, and returns the end; needs room for
+ * n * FMT_LINE + FMT_MAX bytes. The state it carries is a local meanwhile,
+ * kept in registers: through f, every byte stored would make the compiler
+ * read it back (a char store may alias anything), three times slower.
+ */
+static inline char *fmt_lines(struct fmt *f, char *q, const int32_t *v, size_t n)
+{
+	struct fmt_high h = f->high;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		q = fmt_one((const char (*)[4])f->quads, &h, q, v[i]);
+	f->high = h;
+	return q;
 }
 
 #endif /* FORMAT_H */

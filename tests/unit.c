@@ -229,7 +229,7 @@ static void test_misc(void)
 	CHECK(strcmp(md_reason((enum md_status)99), "unknown") == 0);
 }
 
-/* fmt_line must print exactly what printf("%d\n") does, whatever came before. */
+/* fmt_lines must print exactly what printf("%d\n") does, whatever came before. */
 static void test_format(void)
 {
 	static const int32_t edge[] = {
@@ -239,8 +239,10 @@ static void test_format(void)
 		-100000000, -2147483647, INT32_MIN, 10000, 5, 123456789, 123450000, 0,
 	};
 	static struct fmt f;
-	char got[64], want[64], *end;
-	size_t i, bad = 0;
+	static int32_t batch[1000];
+	static char got[1000 * FMT_LINE + FMT_MAX], want[sizeof got + 16];
+	char *end, *p;
+	size_t i, j, n, len, bad = 0;
 	unsigned x = 7;
 	int32_t v;
 
@@ -254,11 +256,31 @@ static void test_format(void)
 			x = x * 1103515245u + 12345u, v = (int32_t)(x >> (x % 31));
 		else
 			v = (int32_t)(i * 7);    /* close neighbours share their high digits */
-		end = fmt_line(&f, got, v);
+		end = fmt_lines(&f, got, &v, 1);
 		*end = 0;
 		snprintf(want, sizeof want, "%d\n", (int)v);
 		if (strcmp(got, want) != 0 && bad++ < 5)
-			printf("FAIL fmt_line(%d) gave %s", (int)v, got);
+			printf("FAIL fmt_lines(%d) gave %s", (int)v, got);
+	}
+	CHECK(bad == 0);
+
+	/* batches of many lengths up to 1000, some of longest lines only, each
+	 * at the very end of `got` with room for n * FMT_LINE + FMT_MAX bytes:
+	 * ASan stops a write past it; the bytes before it must stay '#' */
+	for (n = 0, bad = 0; n <= 1000; n += 1 + n / 8) {
+		char *start = got + sizeof got - n * FMT_LINE - FMT_MAX;
+
+		for (j = 0; j < n; j++)
+			batch[j] = n % 2 == 0 || j % 5 == 0 ? INT32_MIN + (int32_t)j :
+			    (int32_t)((x = x * 1103515245u + 12345u) >> (j % 29));
+		memset(got, '#', sizeof got);
+		end = fmt_lines(&f, start, batch, n);
+		for (j = 0, len = 0; j < n; j++)
+			len += (size_t)snprintf(want + len, sizeof want - len, "%d\n", (int)batch[j]);
+		for (p = got; p < start && *p == '#'; p++)
+			;
+		if ((size_t)(end - start) != len || memcmp(start, want, len) != 0 || p != start)
+			bad++;
 	}
 	CHECK(bad == 0);
 }
