@@ -823,6 +823,62 @@ static void test_outlive(void)
 	    ok && next == 2000000 && have == 0 && code == 0);
 }
 
+/*
+ * A reader whose reader goes away: its stdout is a pipe closed after the
+ * first 64 KiB (like `fmread big.bin | more`, quit early). The writing
+ * thread's failure must end it: exit 2, one line naming WriteFile, no hang,
+ * and what did come out is the true beginning.
+ */
+static void test_closed_pipe(void)
+{
+	SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
+	STARTUPINFOW si = { 0 };
+	PROCESS_INFORMATION pi;
+	wchar_t line[MAX_PATH + 64];
+	HANDLE rd, wr;
+	static char buf[65536];
+	char *want = seq(20000);
+	struct result r;
+	size_t have = 0;
+	DWORD got;
+
+	run(L"fmwrite -q -n 20000000 pipe.bin", &r);
+	release(&r);
+	CreatePipe(&rd, &wr, &sa, 0);
+	SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0);
+	si.cb = sizeof si;
+	si.dwFlags = STARTF_USESTDHANDLES;
+	si.hStdInput = inheritable(L"NUL", GENERIC_READ, OPEN_EXISTING);
+	si.hStdOutput = wr;
+	si.hStdError = inheritable(L"cp.err", GENERIC_WRITE, CREATE_ALWAYS);
+	swprintf(line, MAX_PATH + 64, L"\"%ls\\fmread.exe\" -q pipe.bin", bindir);
+	if (!CreateProcessW(NULL, line, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) {
+		truth("closed pipe: the reader starts", 0);
+		return;
+	}
+	CloseHandle(pi.hThread);
+	CloseHandle(wr);
+	CloseHandle(si.hStdInput);
+	CloseHandle(si.hStdError);
+	while (have < sizeof buf && ReadFile(rd, buf + have, (DWORD)(sizeof buf - have), &got, NULL) && got > 0)
+		have += got;
+	CloseHandle(rd);
+	if (WaitForSingleObject(pi.hProcess, 60000) != WAIT_OBJECT_0)
+		TerminateProcess(pi.hProcess, 0xDEAD);
+	r.code = 0xDEAD;
+	GetExitCodeProcess(pi.hProcess, &r.code);
+	CloseHandle(pi.hProcess);
+	r.out = calloc(1, 1), r.outlen = 0;   /* stdout was the pipe, checked above */
+	r.err = slurp(L"cp.err", &r.errlen);
+	truth("closed pipe: the first 64 KiB are the true beginning",
+	    have == sizeof buf && memcmp(buf, want, sizeof buf) == 0);
+	verdict("closed pipe: the reader stops with one line naming WriteFile", &r, 2, "",
+	    "fmread: WriteFile(\"<stdout>\"): * (error *)\n");
+	release(&r);
+	free(want);
+	DeleteFileW(L"pipe.bin");
+}
+
 /* A mapping made by hand, as another program might: `fill` decides what is in it. */
 static HANDLE fake(const wchar_t *name, size_t size, void (*fill)(unsigned char *, size_t))
 {
@@ -1270,6 +1326,7 @@ int wmain(int argc, wchar_t **argv)
 	test_no_file();
 	test_wait();
 	test_outlive();
+	test_closed_pipe();
 	test_foreign_mappings();
 	test_security();
 	test_interrupted();
