@@ -363,6 +363,53 @@ int win_each(struct window *w, uint64_t from, uint64_t to, each_fn *fn, void *ct
 	return 0;
 }
 
+/* Half of the data, through a window of its own. */
+struct half {
+	struct window *w;
+	each_fn *fn;
+	void *ctx;
+	uint64_t from, to;
+	int rc;
+};
+
+static DWORD WINAPI do_half(void *arg)
+{
+	struct half *h = arg;
+	int rc = win_each(h->w, h->from, h->to, h->fn, h->ctx);
+
+	h->rc = win_close(h->w) != 0 && rc == 0 ? EXIT_SYSTEM : rc;
+	return 0;
+}
+
+/*
+ * win_each over data[0..count-1] in two halves, the second on a thread of
+ * its own through w[1]: the kernel's work for each page, and the reading of
+ * memory, run on the core that touches it. Data that fits in two windows is
+ * not worth a thread; without one, this thread does both halves. Half k
+ * calls fn with ctx[k]. Both windows are closed afterwards.
+ */
+int win_halves(struct window w[2], uint64_t count, each_fn *fn, void *ctx[2])
+{
+	struct half h[2] = {
+		{ &w[0], fn, ctx[0], 0, count, 0 },
+		{ &w[1], fn, ctx[1], count, count, 0 },
+	};
+	HANDLE thread = NULL;
+
+	if (md_file_size(count) > 2 * (uint64_t)FM_WINDOW) {
+		h[0].to = h[1].from = count / 2;
+		thread = CreateThread(NULL, 0, do_half, &h[1], 0, NULL);
+	}
+	do_half(&h[0]);
+	if (thread != NULL) {
+		WaitForSingleObject(thread, INFINITE);
+		close_handle(thread, L"<thread>");
+	} else {
+		do_half(&h[1]);
+	}
+	return h[0].rc != 0 ? h[0].rc : h[1].rc;
+}
+
 static struct window *fault_win[2];
 static int fault_code;
 static const wchar_t *fault_what, *fault_why, *fault_file;

@@ -174,10 +174,10 @@ static int print(void *ctx, int32_t *data, size_t n, uint64_t first)
 	return 0;
 }
 
-/* What the checking pass carries; the printing pass takes the progress only. */
+/* What each half of the checking pass keeps: its sum; the progress is shared. */
 struct pass {
 	struct md_sum sum;
-	struct progress progress;
+	struct progress *progress;
 };
 
 static int add(void *ctx, int32_t *data, size_t n, uint64_t first)
@@ -186,7 +186,7 @@ static int add(void *ctx, int32_t *data, size_t n, uint64_t first)
 
 	(void)first;
 	md_sum_add(&p->sum, data, n);
-	progress_add(&p->progress, n * sizeof *data);
+	progress_add(p->progress, n * sizeof *data);
 	return 0;
 }
 
@@ -206,45 +206,51 @@ static enum md_status read_header(const unsigned char *p, uint64_t size, struct 
 }
 
 /*
- * Checks the header, then the checksum over all the data, then prints.
+ * Checks the header, then the checksum over all the data (in two halves, on
+ * two threads: reading memory is its cost), then prints through w[0].
  * Unfinished data is NOT_YET when the caller can wait for it.
  */
-static int show(struct window *w, const struct args *a, int can_wait)
+static int show(struct window w[2], const struct args *a, int can_wait)
 {
 	struct md_header h;
-	struct pass pass;
+	struct pass pass[2];
+	void *ctx[2] = { &pass[0], &pass[1] };
+	struct progress progress;
 	enum md_status st;
 	unsigned char *p;
 	size_t avail;
 	DWORD mode;
 	int rc, bad;
 
-	if ((rc = win_at(w, 0, &p, &avail)) != 0)
+	if ((rc = win_at(&w[0], 0, &p, &avail)) != 0)
 		return rc;
-	if ((st = read_header(p, w->size, &h)) == MD_EINCOMPLETE && can_wait)
+	if ((st = read_header(p, w[0].size, &h)) == MD_EINCOMPLETE && can_wait)
 		return NOT_YET;
 	if (st != MD_OK)
-		return failx(EXIT_DATA, L"\"%ls\": %hs", w->subject, md_reason(st));
+		return failx(EXIT_DATA, L"\"%ls\": %hs", w[0].subject, md_reason(st));
 	/* checked, then printed: two passes, or one with --check; no progress
 	 * line among the numbers when they go to the same console */
-	progress_start(&pass.progress, a, L"reading", (a->check ? 1 : 2) * h.count * sizeof(int32_t));
+	progress_start(&progress, a, L"reading", (a->check ? 1 : 2) * h.count * sizeof(int32_t));
 	if (!a->check && GetConsoleMode(GetStdHandle(STD_OUTPUT_HANDLE), &mode))
-		pass.progress.console = NULL;
-	md_sum_init(&pass.sum);
-	rc = win_each(w, 0, h.count, add, &pass);
-	bad = rc == 0 && md_sum_final(&pass.sum) != h.checksum;
+		progress.console = NULL;
+	md_sum_init(&pass[0].sum);
+	pass[0].progress = &progress;
+	pass[1] = pass[0];
+	rc = win_halves(w, h.count, add, ctx);
+	md_sum_join(&pass[0].sum, &pass[1].sum);
+	bad = rc == 0 && md_sum_final(&pass[0].sum) != h.checksum;
 	if (rc == 0 && !bad && !a->check) {
 		fmt_init(&fmt);
 		start_output();
-		rc = end_output(win_each(w, 0, h.count, print, &pass.progress));
+		rc = end_output(win_each(&w[0], 0, h.count, print, &progress));
 	}
-	progress_end(&pass.progress);
+	progress_end(&progress);
 	if (rc != 0)
 		return rc;
 	if (bad)
-		return failx(EXIT_DATA, L"\"%ls\": %hs", w->subject, md_reason(MD_ECHECKSUM));
+		return failx(EXIT_DATA, L"\"%ls\": %hs", w[0].subject, md_reason(MD_ECHECKSUM));
 	if (a->check)
-		say(L"%ls: valid, %llu integers, checksum %08lx%08lx\n", w->subject,
+		say(L"%ls: valid, %llu integers, checksum %08lx%08lx\n", w[0].subject,
 		    (unsigned long long)h.count, (unsigned long)(h.checksum >> 32),
 		    (unsigned long)(h.checksum & 0xFFFFFFFFu));
 	return 0;
@@ -253,7 +259,7 @@ static int show(struct window *w, const struct args *a, int can_wait)
 static int read_file(const struct args *a, int can_wait)
 {
 	HANDLE file, map = NULL;
-	struct window w = { 0 };
+	struct window w[2] = { { 0 } };
 	LARGE_INTEGER size;
 	DWORD err;
 	int rc;
@@ -283,12 +289,15 @@ static int read_file(const struct args *a, int can_wait)
 		rc = fail(L"CreateFileMappingW", a->file, GetLastError());
 		goto out;
 	}
-	w.map = map, w.size = (uint64_t)size.QuadPart, w.access = FILE_MAP_READ, w.subject = a->file;
-	on_fault(&w, NULL, EXIT_DATA, L"reading", L"the file changed or could not be read", NULL);
+	w[0].map = map, w[0].size = (uint64_t)size.QuadPart, w[0].access = FILE_MAP_READ;
+	w[0].subject = a->file;
+	w[1] = w[0];
+	on_fault(&w[0], &w[1], EXIT_DATA, L"reading", L"the file changed or could not be read", NULL);
 	info(a, L"reading file \"%ls\"", a->file);
-	rc = show(&w, a, can_wait);
+	rc = show(w, a, can_wait);
 out:
-	win_close(&w);
+	win_close(&w[0]);
+	win_close(&w[1]);
 	close_handle(map, a->file);
 	close_handle(file, a->file);
 	return rc;
@@ -333,15 +342,17 @@ static void report_done(const wchar_t *name)
 /* Reads a writer's live mapping: checked exactly as a file is. */
 static int read_live(const struct args *a, const wchar_t *name, HANDLE map, int can_wait)
 {
-	struct window w = { 0 };
+	struct window w[2] = { { 0 } };
 	int rc;
 
-	w.map = map, w.access = FILE_MAP_READ, w.subject = name;
-	if ((rc = mapping_size(map, name, &w.size)) == 0) {
-		on_fault(&w, NULL, EXIT_DATA, L"reading", L"the mapping could not be read", NULL);
+	w[0].map = map, w[0].access = FILE_MAP_READ, w[0].subject = name;
+	if ((rc = mapping_size(map, name, &w[0].size)) == 0) {
+		w[1] = w[0];
+		on_fault(&w[0], &w[1], EXIT_DATA, L"reading", L"the mapping could not be read", NULL);
 		info(a, L"attached to live mapping \"%ls\"", name);
-		rc = show(&w, a, can_wait);
-		win_close(&w);
+		rc = show(w, a, can_wait);
+		win_close(&w[0]);
+		win_close(&w[1]);
 	}
 	close_handle(map, name);
 	if (rc == 0)

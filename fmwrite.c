@@ -178,14 +178,11 @@ static DWORD end_flusher(struct flusher *f)
 	return f->err;
 }
 
-/* One half of the data, filled through a window of its own. */
+/* What each half of the fill keeps: its sum; the rest is shared. */
 struct part {
-	struct window w;
 	struct md_sum sum;
-	struct progress *progress;   /* shared by both halves */
-	struct flusher *flusher;     /* likewise; NULL without a file */
-	uint64_t from, to;
-	int rc;
+	struct progress *progress;
+	struct flusher *flusher;
 };
 
 /* Both halves stop at Ctrl+C; write_data says so, once. */
@@ -197,17 +194,8 @@ static int fill(void *ctx, int32_t *data, size_t n, uint64_t first)
 		return EXIT_INTERRUPTED;
 	md_fill(&p->sum, data, n, (uint32_t)first);
 	progress_add(p->progress, n * sizeof *data);
-	if (p->flusher != NULL && p->flusher->thread != NULL)
+	if (p->flusher->thread != NULL)
 		SetEvent(p->flusher->filled);
-	return 0;
-}
-
-static DWORD WINAPI fill_part(void *arg)
-{
-	struct part *p = arg;
-	int rc = win_each(&p->w, p->from, p->to, fill, p);
-
-	p->rc = win_close(&p->w) != 0 && rc == 0 ? EXIT_SYSTEM : rc;
 	return 0;
 }
 
@@ -215,53 +203,47 @@ static DWORD WINAPI fill_part(void *arg)
  * The header goes in first, marked "being written"; then the data; then the
  * checksum and, after a barrier, "complete". A writer that stops halfway
  * leaves a file no reader takes. Large data is filled in two halves by two
- * threads: the kernel's work for each new page (zeroing it, then tracking it
- * dirty) is most of the cost, and it runs on the core that touches the page.
- * A third thread flushes behind them (file: INVALID_HANDLE_VALUE for none).
+ * threads (win_halves): the kernel's work for each new page (zeroing it,
+ * then tracking it dirty) is most of the cost, and it runs on the core that
+ * touches the page. A third thread flushes behind them; `file` is
+ * INVALID_HANDLE_VALUE when there is no file to flush.
  */
-static int write_data(struct part part[2], uint64_t count, HANDLE file)
+static int write_data(struct window w[2], struct progress *progress, uint64_t count, HANDLE file)
 {
-	struct window *w = &part[0].w;
+	struct part part[2];
+	void *ctx[2] = { &part[0], &part[1] };
 	struct flusher flusher;
 	struct md_header *h;
 	unsigned char *p;
 	size_t avail;
-	HANDLE thread = NULL;
 	DWORD flush_err;
 	int rc;
 
-	if ((rc = win_at(w, 0, &p, &avail)) != 0)
+	if ((rc = win_at(&w[0], 0, &p, &avail)) != 0)
 		return rc;
 	md_init_header((struct md_header *)p, count);
-	/* data that fits in two windows is not worth a thread */
-	part[0].to = part[1].from = md_file_size(count) <= 2 * (uint64_t)FM_WINDOW ? count : count / 2;
-	part[1].to = count;
-	start_flusher(&flusher, part[1].from < count ? file : INVALID_HANDLE_VALUE);
-	part[0].flusher = part[1].flusher = &flusher;
-	if (part[1].from < count)
-		thread = CreateThread(NULL, 0, fill_part, &part[1], 0, NULL);
-	fill_part(&part[0]);
-	if (thread != NULL) {
-		WaitForSingleObject(thread, INFINITE);
-		close_handle(thread, L"<thread>");
-	} else {
-		fill_part(&part[1]);     /* no second thread: this one does it all */
-	}
+	start_flusher(&flusher, md_file_size(count) > 2 * (uint64_t)FM_WINDOW ? file :
+	    INVALID_HANDLE_VALUE);
+	md_sum_init(&part[0].sum);
+	part[0].progress = progress;
+	part[0].flusher = &flusher;
+	part[1] = part[0];
+	rc = win_halves(w, count, fill, ctx);
 	flush_err = end_flusher(&flusher);
 	if (interrupted)
 		return failx(EXIT_INTERRUPTED, L"interrupted; the data was left incomplete");
-	if ((rc = part[0].rc) != 0 || (rc = part[1].rc) != 0)
+	if (rc != 0)
 		return rc;
 	if (flush_err != 0)
-		return fail(L"FlushFileBuffers", w->subject, flush_err);
-	if ((rc = win_at(w, 0, &p, &avail)) != 0)
+		return fail(L"FlushFileBuffers", w[0].subject, flush_err);
+	if ((rc = win_at(&w[0], 0, &p, &avail)) != 0)
 		return rc;
 	md_sum_join(&part[0].sum, &part[1].sum);
 	h = (struct md_header *)p;
 	h->checksum = md_sum_final(&part[0].sum);
 	MemoryBarrier();
 	*(volatile uint32_t *)&h->state = MD_COMPLETE;
-	return win_close(w);
+	return win_close(&w[0]);
 }
 
 static int enter_pressed(HANDLE in)
@@ -299,24 +281,9 @@ static int hold(const struct args *a, struct writer *wr)
 	return 0;
 }
 
-/* Both halves start alike: the same mapping, its size, one progress line. */
-static void start_parts(struct part part[2], const struct args *a, const struct writer *wr,
-    struct progress *progress)
-{
-	memset(part, 0, 2 * sizeof *part);
-	part[0].w.map = wr->map;
-	part[0].w.size = md_file_size(a->count);
-	part[0].w.access = FILE_MAP_WRITE;
-	part[0].w.subject = a->no_file ? wr->name : a->file;
-	md_sum_init(&part[0].sum);
-	progress_start(progress, a, L"writing", part[0].w.size);
-	part[0].progress = progress;
-	part[1] = part[0];
-}
-
 static int write_all_of(const struct args *a, struct writer *wr)
 {
-	struct part part[2];
+	struct window w[2] = { { 0 } };
 	struct progress progress;
 	SECURITY_ATTRIBUTES sa;
 	int rc;
@@ -332,19 +299,25 @@ static int write_all_of(const struct args *a, struct writer *wr)
 	/* signals from an earlier writer of this name are stale now */
 	ResetEvent(wr->ready);
 	ResetEvent(wr->done);
-	start_parts(part, a, wr, &progress);
-	on_fault(&part[0].w, &part[1].w, EXIT_SYSTEM, L"writing", L"the disk failed", a->file);
-	rc = write_data(part, a->count, wr->file);
+	/* two windows onto the mapping, one for each half of the fill */
+	w[0].map = wr->map;
+	w[0].size = md_file_size(a->count);
+	w[0].access = FILE_MAP_WRITE;
+	w[0].subject = a->no_file ? wr->name : a->file;
+	w[1] = w[0];
+	on_fault(&w[0], &w[1], EXIT_SYSTEM, L"writing", L"the disk failed", a->file);
+	progress_start(&progress, a, L"writing", w[0].size);
+	rc = write_data(w, &progress, a->count, wr->file);
 	progress_end(&progress);
 	if (rc != 0) {
-		win_close(&part[0].w);   /* a mapped file cannot be deleted */
-		win_close(&part[1].w);
+		win_close(&w[0]);        /* a mapped file cannot be deleted */
+		win_close(&w[1]);
 		return rc;
 	}
 	if (!a->no_file && !FlushFileBuffers(wr->file))
 		return fail(L"FlushFileBuffers", a->file, GetLastError());
 	info(a, L"wrote %llu integers to \"%ls\" (mapping \"%ls\")", (unsigned long long)a->count,
-	    part[0].w.subject, wr->name);
+	    w[0].subject, wr->name);
 	if (a->hold == 0)
 		return 0;                /* write_file signals once the file is free */
 	if (!SetEvent(wr->ready))
