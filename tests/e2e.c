@@ -762,17 +762,47 @@ static void test_wait(void)
 }
 
 /*
+ * Starts fmread with `args`, its stdout a pipe whose read end this returns
+ * (NULL if it could not start), its stderr the file `err`.
+ */
+static HANDLE start_piped(const wchar_t *args, const wchar_t *err, HANDLE *proc)
+{
+	SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
+	STARTUPINFOW si = { 0 };
+	PROCESS_INFORMATION pi;
+	wchar_t line[MAX_PATH + 64];
+	HANDLE rd, wr;
+	BOOL ok;
+
+	CreatePipe(&rd, &wr, &sa, 0);
+	SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0);
+	si.cb = sizeof si;
+	si.dwFlags = STARTF_USESTDHANDLES;
+	si.hStdInput = inheritable(L"NUL", GENERIC_READ, OPEN_EXISTING);
+	si.hStdOutput = wr;
+	si.hStdError = inheritable(err, GENERIC_WRITE, CREATE_ALWAYS);
+	swprintf(line, MAX_PATH + 64, L"\"%ls\\fmread.exe\" %ls", bindir, args);
+	ok = CreateProcessW(NULL, line, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi);
+	CloseHandle(wr);
+	CloseHandle(si.hStdInput);
+	CloseHandle(si.hStdError);
+	if (!ok) {
+		CloseHandle(rd);
+		return NULL;
+	}
+	CloseHandle(pi.hThread);
+	*proc = pi.hProcess;
+	return rd;
+}
+
+/*
  * A reader that outlives its writer: its stdout is a pipe left undrained,
  * so it is still reading when the holder's time runs out and it exits. The
  * mapping lives on while the reader holds it; every line must still come.
  */
 static void test_outlive(void)
 {
-	SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
-	STARTUPINFOW si = { 0 };
-	PROCESS_INFORMATION pi;
-	wchar_t line[MAX_PATH + 64];
-	HANDLE rd, wr, w;
+	HANDLE rd, w, proc = NULL;
 	static char buf[65536];
 	char want[16];
 	unsigned next = 0;
@@ -782,25 +812,13 @@ static void test_outlive(void)
 
 	w = start(L"fmwrite --no-file --name e2e-out --hold 1 -n 2000000", L"w1");
 	said(L"w1", "holding");
-	CreatePipe(&rd, &wr, &sa, 0);
-	SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0);
-	si.cb = sizeof si;
-	si.dwFlags = STARTF_USESTDHANDLES;
-	si.hStdInput = inheritable(L"NUL", GENERIC_READ, OPEN_EXISTING);
-	si.hStdOutput = wr;
-	si.hStdError = inheritable(L"r1.err", GENERIC_WRITE, CREATE_ALWAYS);
-	swprintf(line, MAX_PATH + 64, L"\"%ls\\fmread.exe\" -q --name e2e-out", bindir);
-	if (!CreateProcessW(NULL, line, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) {
+	if ((rd = start_piped(L"-q --name e2e-out", L"r1.err", &proc)) == NULL) {
 		truth("outlive: the reader starts", 0);
 		return;
 	}
-	CloseHandle(pi.hThread);
-	CloseHandle(wr);
-	CloseHandle(si.hStdInput);
-	CloseHandle(si.hStdError);
 	judge("outlive: the holder's time runs out while its reader is still reading", w, L"w1", 0, "",
 	    "*fmwrite: the time is up; letting go\n");
-	truth("outlive: ... the reader is still there", WaitForSingleObject(pi.hProcess, 0) == WAIT_TIMEOUT);
+	truth("outlive: ... the reader is still there", WaitForSingleObject(proc, 0) == WAIT_TIMEOUT);
 	/* now drain, checking each line as it comes */
 	while (ReadFile(rd, buf + have, (DWORD)(sizeof buf - have), &got, NULL) && got > 0) {
 		have += got;
@@ -816,9 +834,9 @@ static void test_outlive(void)
 		have -= i;
 	}
 	CloseHandle(rd);
-	WaitForSingleObject(pi.hProcess, 60000);
-	GetExitCodeProcess(pi.hProcess, &code);
-	CloseHandle(pi.hProcess);
+	WaitForSingleObject(proc, 60000);
+	GetExitCodeProcess(proc, &code);
+	CloseHandle(proc);
 	truth("outlive: the reader still gets every line, in order, and exits 0",
 	    ok && next == 2000000 && have == 0 && code == 0);
 }
@@ -831,11 +849,7 @@ static void test_outlive(void)
  */
 static void test_closed_pipe(void)
 {
-	SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
-	STARTUPINFOW si = { 0 };
-	PROCESS_INFORMATION pi;
-	wchar_t line[MAX_PATH + 64];
-	HANDLE rd, wr;
+	HANDLE rd, proc = NULL;
 	static char buf[65536];
 	char *want = seq(20000);
 	struct result r;
@@ -844,30 +858,19 @@ static void test_closed_pipe(void)
 
 	run(L"fmwrite -q -n 20000000 pipe.bin", &r);
 	release(&r);
-	CreatePipe(&rd, &wr, &sa, 0);
-	SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0);
-	si.cb = sizeof si;
-	si.dwFlags = STARTF_USESTDHANDLES;
-	si.hStdInput = inheritable(L"NUL", GENERIC_READ, OPEN_EXISTING);
-	si.hStdOutput = wr;
-	si.hStdError = inheritable(L"cp.err", GENERIC_WRITE, CREATE_ALWAYS);
-	swprintf(line, MAX_PATH + 64, L"\"%ls\\fmread.exe\" -q pipe.bin", bindir);
-	if (!CreateProcessW(NULL, line, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) {
+	if ((rd = start_piped(L"-q pipe.bin", L"cp.err", &proc)) == NULL) {
 		truth("closed pipe: the reader starts", 0);
+		free(want);
 		return;
 	}
-	CloseHandle(pi.hThread);
-	CloseHandle(wr);
-	CloseHandle(si.hStdInput);
-	CloseHandle(si.hStdError);
 	while (have < sizeof buf && ReadFile(rd, buf + have, (DWORD)(sizeof buf - have), &got, NULL) && got > 0)
 		have += got;
 	CloseHandle(rd);
-	if (WaitForSingleObject(pi.hProcess, 60000) != WAIT_OBJECT_0)
-		TerminateProcess(pi.hProcess, 0xDEAD);
+	if (WaitForSingleObject(proc, 60000) != WAIT_OBJECT_0)
+		TerminateProcess(proc, 0xDEAD);
 	r.code = 0xDEAD;
-	GetExitCodeProcess(pi.hProcess, &r.code);
-	CloseHandle(pi.hProcess);
+	GetExitCodeProcess(proc, &r.code);
+	CloseHandle(proc);
 	r.out = calloc(1, 1), r.outlen = 0;   /* stdout was the pipe, checked above */
 	r.err = slurp(L"cp.err", &r.errlen);
 	truth("closed pipe: the first 64 KiB are the true beginning",
