@@ -396,7 +396,7 @@ int win_halves(struct window w[2], uint64_t count, each_fn *fn, void *ctx[2])
 	};
 	HANDLE thread = NULL;
 
-	if (md_file_size(count) > 2 * (uint64_t)FM_WINDOW) {
+	if (FM_LARGE(md_file_size(count))) {
 		h[0].to = h[1].from = count / 2;
 		thread = CreateThread(NULL, 0, do_half, &h[1], 0, NULL);
 	}
@@ -461,15 +461,15 @@ static LONG CALLBACK view_fault(EXCEPTION_POINTERS *ep)
 }
 
 /*
- * From now on a fault in the view of w (or of w2, if not NULL) ends the
- * program with one line and `code`. `file`, when not NULL, is being written:
- * if its disk has no room left, the line says "disk full" instead of `why`.
+ * From now on a fault in the view of w[0] or w[1] ends the program with one
+ * line and `code`. `file`, when not NULL, is being written: if its disk has
+ * no room left, the line says "disk full" instead of `why`.
  */
-void on_fault(struct window *w, struct window *w2, int code, const wchar_t *what,
-    const wchar_t *why, const wchar_t *file)
+void on_fault(struct window w[2], int code, const wchar_t *what, const wchar_t *why,
+    const wchar_t *file)
 {
-	fault_win[0] = w;
-	fault_win[1] = w2;
+	fault_win[0] = &w[0];
+	fault_win[1] = &w[1];
 	fault_file = file;
 	fault_code = code;
 	fault_what = what;

@@ -71,6 +71,8 @@ int write_all(HANDLE h, const void *buf, DWORD len);
  * larger than its address space.
  */
 #define FM_WINDOW ((size_t)32 << 20)
+/* Data of more bytes than two windows is worth a second thread (win_halves). */
+#define FM_LARGE(bytes) ((bytes) > 2 * (uint64_t)FM_WINDOW)
 
 struct window {
 	HANDLE map;              /* the mapping the views come from */
@@ -87,8 +89,8 @@ int win_close(struct window *w);
 typedef int each_fn(void *ctx, int32_t *data, size_t n, uint64_t first);
 int win_each(struct window *w, uint64_t from, uint64_t to, each_fn *fn, void *ctx);
 int win_halves(struct window w[2], uint64_t count, each_fn *fn, void *ctx[2]);
-void on_fault(struct window *w, struct window *w2, int code, const wchar_t *what,
-    const wchar_t *why, const wchar_t *file);
+void on_fault(struct window w[2], int code, const wchar_t *what, const wchar_t *why,
+    const wchar_t *file);
 
 /* Progress on a console: "fmwrite: 45% 1234 MB/s", rewritten in place. */
 struct progress {

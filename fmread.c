@@ -292,12 +292,11 @@ static int read_file(const struct args *a, int can_wait)
 	w[0].map = map, w[0].size = (uint64_t)size.QuadPart, w[0].access = FILE_MAP_READ;
 	w[0].subject = a->file;
 	w[1] = w[0];
-	on_fault(&w[0], &w[1], EXIT_DATA, L"reading", L"the file changed or could not be read", NULL);
+	on_fault(w, EXIT_DATA, L"reading", L"the file changed or could not be read", NULL);
 	info(a, L"reading file \"%ls\"", a->file);
 	rc = show(w, a, can_wait);
 out:
-	win_close(&w[0]);
-	win_close(&w[1]);
+	win_close(&w[0]);            /* w[1] is closed: win_halves does it */
 	close_handle(map, a->file);
 	close_handle(file, a->file);
 	return rc;
@@ -348,11 +347,10 @@ static int read_live(const struct args *a, const wchar_t *name, HANDLE map, int 
 	w[0].map = map, w[0].access = FILE_MAP_READ, w[0].subject = name;
 	if ((rc = mapping_size(map, name, &w[0].size)) == 0) {
 		w[1] = w[0];
-		on_fault(&w[0], &w[1], EXIT_DATA, L"reading", L"the mapping could not be read", NULL);
+		on_fault(w, EXIT_DATA, L"reading", L"the mapping could not be read", NULL);
 		info(a, L"attached to live mapping \"%ls\"", name);
 		rc = show(w, a, can_wait);
 		win_close(&w[0]);
-		win_close(&w[1]);
 	}
 	close_handle(map, name);
 	if (rc == 0)

@@ -172,9 +172,7 @@ static DWORD end_flusher(struct flusher *f)
 		WaitForSingleObject(f->thread, INFINITE);
 		close_handle(f->thread, L"<thread>");
 	}
-	if (f->filled != NULL)
-		close_handle(f->filled, L"<event>");
-	f->thread = f->filled = NULL;
+	close_handle(f->filled, L"<event>");
 	return f->err;
 }
 
@@ -222,8 +220,7 @@ static int write_data(struct window w[2], struct progress *progress, uint64_t co
 	if ((rc = win_at(&w[0], 0, &p, &avail)) != 0)
 		return rc;
 	md_init_header((struct md_header *)p, count);
-	start_flusher(&flusher, md_file_size(count) > 2 * (uint64_t)FM_WINDOW ? file :
-	    INVALID_HANDLE_VALUE);
+	start_flusher(&flusher, FM_LARGE(md_file_size(count)) ? file : INVALID_HANDLE_VALUE);
 	md_sum_init(&part[0].sum);
 	part[0].progress = progress;
 	part[0].flusher = &flusher;
@@ -305,13 +302,12 @@ static int write_all_of(const struct args *a, struct writer *wr)
 	w[0].access = FILE_MAP_WRITE;
 	w[0].subject = a->no_file ? wr->name : a->file;
 	w[1] = w[0];
-	on_fault(&w[0], &w[1], EXIT_SYSTEM, L"writing", L"the disk failed", a->file);
+	on_fault(w, EXIT_SYSTEM, L"writing", L"the disk failed", a->file);
 	progress_start(&progress, a, L"writing", w[0].size);
 	rc = write_data(w, &progress, a->count, wr->file);
 	progress_end(&progress);
 	if (rc != 0) {
-		win_close(&w[0]);        /* a mapped file cannot be deleted */
-		win_close(&w[1]);
+		win_close(&w[0]);        /* a mapped file cannot be deleted; w[1] is closed */
 		return rc;
 	}
 	if (!a->no_file && !FlushFileBuffers(wr->file))
