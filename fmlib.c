@@ -6,6 +6,8 @@
 #include "fmlib.h"
 #include "memdata.h"
 
+#include <aclapi.h>
+#include <sddl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <wchar.h>
@@ -37,9 +39,10 @@ static void put(HANDLE h, const wchar_t *s)
 }
 
 static struct progress *showing;   /* a progress line is on the console */
+static wchar_t fate[FM_PATH + 64];  /* what became of FILE: every error line ends with it */
 
-/* One line on stderr: "prog: " and the formatted text. */
-static void vmsg(const wchar_t *fmt, va_list ap)
+/* One line on stderr: "prog: " and the formatted text; an error adds the fate. */
+static void vmsg(int error, const wchar_t *fmt, va_list ap)
 {
 	wchar_t line[4096];
 	int n = swprintf(line, 64, L"%ls: ", prog);
@@ -49,8 +52,26 @@ static void vmsg(const wchar_t *fmt, va_list ap)
 
 	if (vswprintf(line + n, 4094 - n, fmt, ap) < 0)
 		line[4094 - 1] = 0;      /* cut, not lost */
+	if (error && fate[0] != 0 && wcslen(line) + wcslen(fate) < 4092) {
+		wcscat(line, L"; ");
+		wcscat(line, fate);
+	}
 	wcscat(line, L"\n");
 	put(GetStdHandle(STD_ERROR_HANDLE), line);
+}
+
+/*
+ * What an error leaves of FILE, said at the end of every error line from now
+ * on ("\"data.bin\" left as it was"); an empty text says nothing.
+ */
+void set_fate(const wchar_t *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vswprintf(fate, sizeof fate / sizeof *fate, fmt, ap) < 0)
+		fate[0] = 0;
+	va_end(ap);
 }
 
 /* Text on stdout (help, summaries), in the same encoding as errors. */
@@ -66,12 +87,13 @@ void say(const wchar_t *fmt, ...)
 	put(GetStdHandle(STD_OUTPUT_HANDLE), line);
 }
 
+/* An error line that no exit code goes with (a fault, an internal error). */
 void msg(const wchar_t *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg(fmt, ap);
+	vmsg(1, fmt, ap);
 	va_end(ap);
 }
 
@@ -83,7 +105,7 @@ void info(const struct args *a, const wchar_t *fmt, ...)
 	if (a->quiet)
 		return;
 	va_start(ap, fmt);
-	vmsg(fmt, ap);
+	vmsg(0, fmt, ap);
 	va_end(ap);
 }
 
@@ -92,7 +114,7 @@ int failx(int code, const wchar_t *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg(fmt, ap);
+	vmsg(1, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -119,12 +141,21 @@ int fail(const wchar_t *call, const wchar_t *subject, DWORD err)
 	    error_text(err, text, 512), (unsigned long)err);
 }
 
+static void say_warning(const wchar_t *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(0, fmt, ap);
+	va_end(ap);
+}
+
 /* A release that failed: worth saying, too late to change the outcome. */
 void warn(const wchar_t *call, const wchar_t *subject, DWORD err)
 {
 	wchar_t text[512];
 
-	msg(L"warning: %ls(\"%ls\"): %ls (error %lu)", call, subject,
+	say_warning(L"warning: %ls(\"%ls\"): %ls (error %lu)", call, subject,
 	    error_text(err, text, 512), (unsigned long)err);
 }
 
@@ -413,6 +444,8 @@ int win_halves(struct window w[2], uint64_t count, each_fn *fn, void *ctx[2])
 static struct window *fault_win[2];
 static int fault_code;
 static const wchar_t *fault_what, *fault_why, *fault_file;
+static void (*fault_abandon)(void);
+static volatile LONG fault_seen;
 
 /* A write through a view faults when the disk is full: say so when it is. */
 static const wchar_t *why_fault(void)
@@ -433,7 +466,10 @@ static const wchar_t *why_fault(void)
  * An access to a view faults when the file shrinks under it, or the disk
  * fails or fills. Windows raises EXCEPTION_IN_PAGE_ERROR, Wine an access
  * violation; either is ours only when it hits one of our views (mingw gcc
- * has no __try in C, hence a vectored handler).
+ * has no __try in C, hence a vectored handler). The first fault says so,
+ * lets go of the views, lets the program abandon what it made (fmwrite's new
+ * file) and ends the process; a fault in another thread meanwhile, in a view
+ * just let go, waits for that end.
  */
 static LONG CALLBACK view_fault(EXCEPTION_POINTERS *ep)
 {
@@ -446,6 +482,8 @@ static LONG CALLBACK view_fault(EXCEPTION_POINTERS *ep)
 	if ((code != EXCEPTION_IN_PAGE_ERROR && code != EXCEPTION_ACCESS_VIOLATION) ||
 	    r->NumberParameters < 2)
 		return EXCEPTION_CONTINUE_SEARCH;
+	if (fault_seen)
+		Sleep(INFINITE);
 	for (i = 0; i < 2; i++) {
 		w = fault_win[i];
 		if (w == NULL || w->len == 0)
@@ -453,20 +491,28 @@ static LONG CALLBACK view_fault(EXCEPTION_POINTERS *ep)
 		at = r->ExceptionInformation[1] - (ULONG_PTR)w->base;
 		if (at >= w->len)
 			continue;
+		if (InterlockedExchange(&fault_seen, 1) != 0)
+			Sleep(INFINITE);
 		msg(L"%ls \"%ls\" at offset %llu: %ls (exception 0x%08lX)", fault_what,
 		    w->subject, (unsigned long long)(w->off + at), why_fault(), (unsigned long)code);
-		ExitProcess((UINT)fault_code);
+		UnmapViewOfFile(fault_win[0]->base);   /* NULL when nothing is mapped: harmless */
+		UnmapViewOfFile(fault_win[1]->base);
+		if (fault_abandon != NULL)
+			fault_abandon();
+		/* not ExitProcess: it would run DLL detach with the other threads stopped anywhere */
+		TerminateProcess(GetCurrentProcess(), (UINT)fault_code);
 	}
 	return EXCEPTION_CONTINUE_SEARCH;
 }
 
 /*
  * From now on a fault in the view of w[0] or w[1] ends the program with one
- * line and `code`. `file`, when not NULL, is being written: if its disk has
- * no room left, the line says "disk full" instead of `why`.
+ * line and `code`, after `abandon` (if not NULL) has removed what it made.
+ * `file`, when not NULL, is being written: if its disk has no room left, the
+ * line says "disk full" instead of `why`.
  */
 void on_fault(struct window w[2], int code, const wchar_t *what, const wchar_t *why,
-    const wchar_t *file)
+    const wchar_t *file, void (*abandon)(void))
 {
 	fault_win[0] = &w[0];
 	fault_win[1] = &w[1];
@@ -474,21 +520,112 @@ void on_fault(struct window w[2], int code, const wchar_t *what, const wchar_t *
 	fault_code = code;
 	fault_what = what;
 	fault_why = why;
+	fault_abandon = abandon;
 	AddVectoredExceptionHandler(1, view_fault);
+}
+
+/* ---- names, identity and ownership ---- */
+
+#define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+#define FILE_CS_CASE_SENSITIVE 1  /* FILE_CS_FLAG_CASE_SENSITIVE_DIR; not in mingw's headers */
+
+/* A file's identity, the same for every spelling of it: volume serial and file ID. */
+static int identify(const wchar_t *path, FILE_ID_INFO *id)
+{
+	/* no data access asked, so no share mode of anyone else's stands in the way */
+	HANDLE h = CreateFileW(path, FILE_READ_ATTRIBUTES, SHARE_ALL, NULL, OPEN_EXISTING, 0, NULL);
+	BOOL ok;
+
+	if (h == INVALID_HANDLE_VALUE)
+		return 0;
+	ok = GetFileInformationByHandleEx(h, FileIdInfo, id, sizeof *id);
+	close_handle(h, path);
+	return ok;
+}
+
+/*
+ * Where FILE is: "\\?\" and the final path of its folder (through links, in
+ * its own case, never an 8.3 short name), then the file's name. An existing
+ * file is first followed to its final path (GetFinalPathNameByHandleW), which
+ * also gives its own name in full; one not there yet has the name it is given.
+ * The folder is identified, and asked whether it ignores case
+ * (FileCaseSensitiveInfo, Windows 10 and later; where that cannot be asked,
+ * as under Wine, case counts: two files never share a name, at worst one file
+ * spelt in two cases before it exists gets two).
+ */
+int locate(const wchar_t *file, struct place *pl)
+{
+	static wchar_t leaf[FM_PATH];
+	const wchar_t *call = L"CreateFileW";
+	FILE_CASE_SENSITIVE_INFO cs;
+	HANDLE h;
+	DWORD n, err = 0;
+	wchar_t *slash;
+
+	h = CreateFileW(file, FILE_READ_ATTRIBUTES, SHARE_ALL, NULL, OPEN_EXISTING, 0, NULL);
+	pl->exists = h != INVALID_HANDLE_VALUE;
+	if (pl->exists)
+		n = GetFinalPathNameByHandleW(h, pl->path, FM_PATH, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+	else if ((err = GetLastError()) == ERROR_FILE_NOT_FOUND)
+		n = GetFullPathNameW(file, FM_PATH, pl->path, NULL);
+	else
+		return fail(L"CreateFileW", file, err);
+	err = GetLastError();
+	close_handle(h, file);
+	if (n == 0 || n >= FM_PATH)
+		return fail(pl->exists ? L"GetFinalPathNameByHandleW" : L"GetFullPathNameW", file,
+		    n == 0 ? err : ERROR_FILENAME_EXCED_RANGE);
+	if ((slash = wcsrchr(pl->path, L'\\')) == NULL || slash[1] == 0)
+		return failx(EXIT_USAGE, L"\"%ls\" names a folder, not a file (see --help)", file);
+	wcscpy(leaf, slash + 1);
+	slash[1] = 0;                /* the folder, with its backslash: "C:\" is a root, "C:" is not */
+	h = CreateFileW(pl->path, FILE_READ_ATTRIBUTES, SHARE_ALL, NULL, OPEN_EXISTING,
+	    FILE_FLAG_BACKUP_SEMANTICS, NULL);
+	if (h == INVALID_HANDLE_VALUE)
+		return fail(L"CreateFileW", file, GetLastError());
+	err = 0;
+	n = GetFinalPathNameByHandleW(h, pl->path, FM_PATH, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+	if (n == 0 || n >= FM_PATH)
+		err = n == 0 ? GetLastError() : ERROR_FILENAME_EXCED_RANGE, call = L"GetFinalPathNameByHandleW";
+	else if (!GetFileInformationByHandleEx(h, FileIdInfo, &pl->dir, sizeof pl->dir))
+		err = GetLastError(), call = L"GetFileInformationByHandleEx";
+	pl->fold = err == 0 && GetFileInformationByHandleEx(h, FileCaseSensitiveInfo, &cs, sizeof cs) &&
+	    !(cs.Flags & FILE_CS_CASE_SENSITIVE);
+	close_handle(h, file);
+	if (err != 0)
+		return fail(call, file, err);
+	/* "\\?\C:\" ends in a backslash, "\\?\C:\dir" does not */
+	n = (DWORD)wcslen(pl->path);
+	if (swprintf(pl->path + n, FM_PATH - n, L"%ls%ls", pl->path[n - 1] == L'\\' ? L"" : L"\\", leaf) < 0)
+		return fail(L"GetFinalPathNameByHandleW", file, ERROR_FILENAME_EXCED_RANGE);
+	pl->leaf = wcslen(pl->path) - wcslen(leaf);
+	return 0;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 0x100000001B3u;
+	return h;
 }
 
 /*
  * The mapping's name: --name as given, in Local\ unless it names its
- * namespace; else Local\fmipc- and a hash (FNV-1a) of FILE's full path in
- * upper case, since Windows file names ignore case. So writers of different
- * files never meet, and `fmread FILE` finds the writer of FILE.
+ * namespace; else Local\fmipc- and a hash (FNV-1a) of what FILE is, not how
+ * it is spelt: its folder's volume and ID, and its own name as the folder
+ * compares names (in upper case where the folder ignores case). Every
+ * spelling of one file gives one name, through links, short names and
+ * prefixes; two files never share one; and the name stays when fmwrite
+ * replaces the file, or before it exists.
  */
-int object_name(const struct args *a, wchar_t name[NAME_MAX])
+int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_MAX])
 {
 	const wchar_t *ns = a->global ? L"Global\\" : L"Local\\";
-	wchar_t small[MAX_PATH], *full = small;
+	static wchar_t leaf[FM_PATH];
 	uint64_t h = 0xCBF29CE484222325u;
-	DWORD i, n;
+	int n;
 
 	if (a->name != NULL) {
 		if (wcsncmp(a->name, L"Local\\", 6) == 0 || wcsncmp(a->name, L"Global\\", 7) == 0)
@@ -496,28 +633,106 @@ int object_name(const struct args *a, wchar_t name[NAME_MAX])
 		swprintf(name, NAME_MAX, L"%ls%ls", ns, a->name);
 		return 0;
 	}
-	n = GetFullPathNameW(a->file, MAX_PATH, full, NULL);
-	if (n >= MAX_PATH) {
-		full = HeapAlloc(GetProcessHeap(), 0, n * sizeof *full);
-		if (full == NULL)
-			return fail(L"HeapAlloc", a->file, ERROR_NOT_ENOUGH_MEMORY);
-		n = GetFullPathNameW(a->file, n, full, NULL);
-	}
-	if (n == 0) {
-		DWORD err = GetLastError();
-
-		if (full != small)
-			HeapFree(GetProcessHeap(), 0, full);
-		return fail(L"GetFullPathNameW", a->file, err);
-	}
-	/* in place, kernel32 only: user32 alone costs ~50 ms of start-up under Wine */
-	LCMapStringEx(LOCALE_NAME_INVARIANT, LCMAP_UPPERCASE, full, (int)n, full, (int)n, NULL, NULL, 0);
-	for (i = 0; i < n; i++)
-		h = (h ^ full[i]) * 0x100000001B3u;
-	if (full != small)
-		HeapFree(GetProcessHeap(), 0, full);
+	wcscpy(leaf, pl->path + pl->leaf);
+	n = (int)wcslen(leaf);
+	/* kernel32 only: user32's CharUpper alone costs ~50 ms of start-up under Wine */
+	if (pl->fold)
+		LCMapStringEx(LOCALE_NAME_INVARIANT, LCMAP_UPPERCASE, leaf, n, leaf, n, NULL, NULL, 0);
+	h = fnv(h, &pl->dir.VolumeSerialNumber, sizeof pl->dir.VolumeSerialNumber);
+	h = fnv(h, &pl->dir.FileId, sizeof pl->dir.FileId);
+	h = fnv(h, leaf, (size_t)n * sizeof *leaf);
 	swprintf(name, NAME_MAX, L"%lsfmipc-%08lx%08lx", ns, (unsigned long)(h >> 32),
 	    (unsigned long)(h & 0xFFFFFFFFu));
+	return 0;
+}
+
+/*
+ * Is `map` a mapping of FILE itself? Its view names the file behind it
+ * (GetMappedFileNameW: "\Device\HarddiskVolume3\..." on Windows, the
+ * "\??\Z:\..." it was opened by under Wine); that file and FILE are compared
+ * by identity, never by spelling. Memory backed by the paging file has no
+ * file, and is not FILE's.
+ */
+int same_file(HANDLE map, const wchar_t *file, int *same)
+{
+	static wchar_t got[FM_PATH], path[FM_PATH + 16];
+	FILE_ID_INFO a, b;
+	void *view;
+	DWORD n;
+
+	*same = 0;
+	if ((view = MapViewOfFile(map, FILE_MAP_READ, 0, 0, 1)) == NULL)
+		return fail(L"MapViewOfFile", file, GetLastError());
+	n = GetMappedFileNameW(GetCurrentProcess(), view, got, FM_PATH);
+	if (!UnmapViewOfFile(view))
+		warn(L"UnmapViewOfFile", file, GetLastError());
+	if (n == 0 || n >= FM_PATH)
+		return 0;                /* no file behind it: the paging file */
+	if (wcsncmp(got, L"\\??\\", 4) == 0)
+		swprintf(path, FM_PATH + 16, L"\\\\?\\%ls", got + 4);
+	else
+		swprintf(path, FM_PATH + 16, L"\\\\?\\GLOBALROOT%ls", got);
+	/* a file that cannot be opened, or FILE gone, is simply not proven the same */
+	if (!identify(file, &a) || !identify(path, &b))
+		return 0;
+	*same = a.VolumeSerialNumber == b.VolumeSerialNumber &&
+	    memcmp(&a.FileId, &b.FileId, sizeof a.FileId) == 0;
+	return 0;
+}
+
+/* The current user's SID, and the owner the token gives what it creates. */
+static union { TOKEN_USER tu; unsigned char b[256]; } me;
+static union { TOKEN_OWNER to; unsigned char b[256]; } my_owner;
+
+static int read_token(const wchar_t *subject)
+{
+	static int done;
+	HANDLE token;
+	DWORD n, err;
+	BOOL ok;
+
+	if (done)
+		return 0;
+	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
+		return fail(L"OpenProcessToken", subject, GetLastError());
+	ok = GetTokenInformation(token, TokenUser, &me, sizeof me.b, &n) &&
+	    GetTokenInformation(token, TokenOwner, &my_owner, sizeof my_owner.b, &n);
+	err = GetLastError();
+	close_handle(token, L"<token>");
+	if (!ok)
+		return fail(L"GetTokenInformation", subject, err);
+	done = 1;
+	return 0;
+}
+
+/*
+ * Is object h this user's? Its owner must be the user, or the owner this
+ * user's token gives new objects (the user on Windows, Administrators when
+ * elevated, a group under Wine): nobody else can make an object with either.
+ * `owner` gets the owner's SID as text, for a message.
+ */
+int check_owner(HANDLE h, const wchar_t *subject, int *mine, wchar_t owner[96])
+{
+	PSECURITY_DESCRIPTOR sd = NULL;
+	PSID sid = NULL;
+	wchar_t *text;
+	DWORD err;
+	int rc;
+
+	*mine = 0;
+	if ((rc = read_token(subject)) != 0)
+		return rc;
+	err = GetSecurityInfo(h, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION, &sid, NULL, NULL, NULL, &sd);
+	if (err != ERROR_SUCCESS)
+		return fail(L"GetSecurityInfo", subject, err);
+	/* no owner at all (Wine gives objects made without a descriptor none) is nobody's */
+	*mine = sid != NULL && (EqualSid(sid, me.tu.User.Sid) || EqualSid(sid, my_owner.to.Owner));
+	wcscpy(owner, sid == NULL ? L"no owner" : L"unknown");
+	if (sid != NULL && ConvertSidToStringSidW(sid, &text)) {
+		swprintf(owner, 96, L"%ls", text);
+		LocalFree(text);
+	}
+	LocalFree(sd);
 	return 0;
 }
 
@@ -528,24 +743,16 @@ int object_name(const struct args *a, wchar_t name[NAME_MAX])
  */
 int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject)
 {
-	static union { TOKEN_USER tu; unsigned char b[256]; } user;
 	static union { ACL acl; unsigned char b[256]; } acl;
 	static SECURITY_DESCRIPTOR sd;
-	HANDLE token;
-	DWORD n, err;
-	BOOL ok;
+	int rc;
 
-	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
-		return fail(L"OpenProcessToken", subject, GetLastError());
-	ok = GetTokenInformation(token, TokenUser, &user, sizeof user.b, &n);
-	err = GetLastError();
-	close_handle(token, L"<token>");
-	if (!ok)
-		return fail(L"GetTokenInformation", subject, err);
+	if ((rc = read_token(subject)) != 0)
+		return rc;
 	if (!InitializeAcl(&acl.acl, sizeof acl.b, ACL_REVISION))
 		return fail(L"InitializeAcl", subject, GetLastError());
 	if (!AddAccessAllowedAce(&acl.acl, ACL_REVISION, STANDARD_RIGHTS_ALL | SPECIFIC_RIGHTS_ALL,
-	    user.tu.User.Sid))
+	    me.tu.User.Sid))
 		return fail(L"AddAccessAllowedAce", subject, GetLastError());
 	if (!InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION))
 		return fail(L"InitializeSecurityDescriptor", subject, GetLastError());
@@ -558,23 +765,37 @@ int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject)
 }
 
 /*
- * Opens or creates the manual-reset event NAME+SUFFIX (".ready", ".done").
- * One that exists already is fine, since a signal carries no data and the
- * other side may have made it; a name held by another kind of object is not.
+ * Opens or creates the manual-reset event NAME+SUFFIX (".ready", ".done"),
+ * asking only for what waiting and signalling need. One that exists already
+ * is fine when this user owns it, since the other side may have made it; one
+ * another user owns could fake a signal or end a hold, and is refused, as is
+ * a name held by another kind of object.
  */
 int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suffix, HANDLE *ev)
 {
-	wchar_t full[NAME_MAX + 8];
+	wchar_t full[NAME_MAX + 8], owner[96];
 	DWORD err;
+	int rc, mine;
 
 	swprintf(full, NAME_MAX + 8, L"%ls%ls", name, suffix);
-	if ((*ev = CreateEventW(sa, TRUE, FALSE, full)) != NULL)
-		return 0;
+	*ev = CreateEventExW(sa, full, CREATE_EVENT_MANUAL_RESET,
+	    SYNCHRONIZE | EVENT_MODIFY_STATE | READ_CONTROL);
 	err = GetLastError();
-	if (err == ERROR_INVALID_HANDLE)
-		return failx(EXIT_SYSTEM, L"CreateEventW(\"%ls\"): the name belongs to an object "
+	if (*ev == NULL && err == ERROR_INVALID_HANDLE)
+		return failx(EXIT_SYSTEM, L"CreateEventExW(\"%ls\"): the name belongs to an object "
 		    L"of another kind (error 6)", full);
-	return fail(L"CreateEventW", full, err);
+	if (*ev == NULL)
+		return fail(L"CreateEventExW", full, err);
+	if (err != ERROR_ALREADY_EXISTS)
+		return 0;
+	if ((rc = check_owner(*ev, full, &mine, owner)) == 0 && !mine)
+		rc = failx(EXIT_SYSTEM, L"CreateEventExW(\"%ls\"): the event exists and another user "
+		    L"owns it (%ls)", full, owner);
+	if (rc != 0) {
+		close_handle(*ev, full);
+		*ev = NULL;
+	}
+	return rc;
 }
 
 volatile LONG interrupted;

@@ -9,6 +9,7 @@
 #define WIN32_LEAN_AND_MEAN
 #endif
 #include <windows.h>
+#include <psapi.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +59,7 @@ int parse_args(int argc, wchar_t **argv, const struct option *opts,
 
 void say(const wchar_t *fmt, ...);
 void msg(const wchar_t *fmt, ...);
+void set_fate(const wchar_t *fmt, ...);
 void info(const struct args *a, const wchar_t *fmt, ...);
 int fail(const wchar_t *call, const wchar_t *subject, DWORD err);
 void warn(const wchar_t *call, const wchar_t *subject, DWORD err);
@@ -90,7 +92,7 @@ typedef int each_fn(void *ctx, int32_t *data, size_t n, uint64_t first);
 int win_each(struct window *w, uint64_t from, uint64_t to, each_fn *fn, void *ctx);
 int win_halves(struct window w[2], uint64_t count, each_fn *fn, void *ctx[2]);
 void on_fault(struct window w[2], int code, const wchar_t *what, const wchar_t *why,
-    const wchar_t *file);
+    const wchar_t *file, void (*abandon)(void));
 
 /* Progress on a console: "fmwrite: 45% 1234 MB/s", rewritten in place. */
 struct progress {
@@ -106,7 +108,24 @@ void progress_start(struct progress *p, const struct args *a, const wchar_t *wha
 void progress_add(struct progress *p, uint64_t bytes);
 void progress_end(struct progress *p);
 
-int object_name(const struct args *a, wchar_t name[NAME_MAX]);
+/*
+ * Where FILE is (locate): "\\?\" and its folder's final path, through links,
+ * then its own long name when it exists (else as given); and its folder's
+ * identity, which names it.
+ */
+#define FM_PATH 32768             /* the longest path Windows takes, in wchar_t */
+struct place {
+	wchar_t path[FM_PATH];
+	size_t leaf;             /* where in path the file's own name starts */
+	int exists;
+	int fold;                /* the folder ignores case: the name does too */
+	FILE_ID_INFO dir;        /* the folder's volume and file ID */
+};
+
+int locate(const wchar_t *file, struct place *pl);
+int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_MAX]);
+int same_file(HANDLE map, const wchar_t *file, int *same);
+int check_owner(HANDLE h, const wchar_t *subject, int *mine, wchar_t owner[96]);
 int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject);
 int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suffix, HANDLE *ev);
 int watch_interrupts(void);

@@ -151,24 +151,39 @@ static int end_output(int rc)
 	return rc;
 }
 
+/* What printing keeps: the progress, and the sum of exactly what was formatted. */
+struct printing {
+	struct progress *progress;
+	struct md_sum sum;
+};
+
+#define RUN 4096                 /* integers copied, summed and formatted at a time */
+
+/*
+ * Each run is copied out of the view, then summed and formatted from the
+ * copy: what is printed is what is summed, whatever happens to the view
+ * meanwhile, and show() holds that sum against the one it checked.
+ */
 static int print(void *ctx, int32_t *data, size_t n, uint64_t first)
 {
+	static int32_t copy[RUN];
+	struct printing *pr = ctx;
 	size_t i, m, room;
 	int rc;
 
 	(void)first;
-	progress_add(ctx, n * sizeof *data);
+	progress_add(pr->progress, n * sizeof *data);
 	for (i = 0; i < n; i += m) {
 		room = sizeof out.buf[0] - out.n[out.k];
-		if (room < FMT_LINE * 1024 + FMT_MAX) {
+		if (room < FMT_LINE * RUN + FMT_MAX) {
 			if ((rc = flush_out()) != 0)
 				return rc;
-			room = sizeof out.buf[0];
 		}
-		m = (room - FMT_MAX) / FMT_LINE;
-		if (m > n - i)
-			m = n - i;
-		out.n[out.k] = (size_t)(fmt_lines(&fmt, out.buf[out.k] + out.n[out.k], data + i, m) -
+		m = n - i < RUN ? n - i : RUN;
+		memcpy(copy, data + i, m * sizeof *copy);
+		MemoryBarrier();         /* the compiler may not read the view again for the copy */
+		md_sum_add(&pr->sum, copy, m);
+		out.n[out.k] = (size_t)(fmt_lines(&fmt, out.buf[out.k] + out.n[out.k], copy, m) -
 		    out.buf[out.k]);
 	}
 	return 0;
@@ -215,6 +230,7 @@ static int show(struct window w[2], const struct args *a, int can_wait)
 	struct md_header h;
 	struct pass pass[2];
 	void *ctx[2] = { &pass[0], &pass[1] };
+	struct printing pr;
 	struct progress progress;
 	enum md_status st;
 	unsigned char *p;
@@ -242,7 +258,14 @@ static int show(struct window w[2], const struct args *a, int can_wait)
 	if (rc == 0 && !bad && !a->check) {
 		fmt_init(&fmt);
 		start_output();
-		rc = end_output(win_each(&w[0], 0, h.count, print, &progress));
+		pr.progress = &progress;
+		md_sum_init(&pr.sum);
+		rc = win_each(&w[0], 0, h.count, print, &pr);
+		/* the last block goes out only when what was printed is what was checked */
+		if (rc == 0 && md_sum_final(&pr.sum) != h.checksum)
+			rc = failx(EXIT_DATA, L"\"%ls\": the data changed while it was printed; the "
+			    L"output is not valid", w[0].subject);
+		rc = end_output(rc);
 	}
 	progress_end(&progress);
 	if (rc != 0)
@@ -292,7 +315,7 @@ static int read_file(const struct args *a, int can_wait)
 	w[0].map = map, w[0].size = (uint64_t)size.QuadPart, w[0].access = FILE_MAP_READ;
 	w[0].subject = a->file;
 	w[1] = w[0];
-	on_fault(w, EXIT_DATA, L"reading", L"the file changed or could not be read", NULL);
+	on_fault(w, EXIT_DATA, L"reading", L"the file changed or could not be read", NULL, NULL);
 	info(a, L"reading file \"%ls\"", a->file);
 	rc = show(w, a, can_wait);
 out:
@@ -347,7 +370,7 @@ static int read_live(const struct args *a, const wchar_t *name, HANDLE map, int 
 	w[0].map = map, w[0].access = FILE_MAP_READ, w[0].subject = name;
 	if ((rc = mapping_size(map, name, &w[0].size)) == 0) {
 		w[1] = w[0];
-		on_fault(w, EXIT_DATA, L"reading", L"the mapping could not be read", NULL);
+		on_fault(w, EXIT_DATA, L"reading", L"the mapping could not be read", NULL, NULL);
 		info(a, L"attached to live mapping \"%ls\"", name);
 		rc = show(w, a, can_wait);
 		win_close(&w[0]);
@@ -358,16 +381,56 @@ static int read_live(const struct args *a, const wchar_t *name, HANDLE map, int 
 	return rc;
 }
 
-/* One look: the live mapping if there is one, else the file. */
+#define NOT_OURS (-2)            /* a live mapping that is not to be read */
+
+/*
+ * Is this live mapping one to read? Only when this user owns it and, for
+ * FILE, only when FILE is the file behind it: a mapping of another file, or
+ * of the paging file, that carries FILE's name is not FILE's data. Someone
+ * else's is said even with -q, and then FILE itself is read.
+ */
+static int trusted(const struct args *a, const wchar_t *name, HANDLE map)
+{
+	wchar_t owner[96];
+	int rc, ok;
+
+	if ((rc = check_owner(map, name, &ok, owner)) != 0)
+		return rc;
+	if (!ok && a->file == NULL)
+		return failx(EXIT_DATA, L"\"%ls\": another user owns this mapping (%ls); not read",
+		    name, owner);
+	if (!ok) {
+		msg(L"not reading live mapping \"%ls\": another user owns it (%ls); reading the file",
+		    name, owner);
+		return NOT_OURS;
+	}
+	if (a->file == NULL || (rc = same_file(map, a->file, &ok)) != 0)
+		return rc;
+	if (!ok) {
+		msg(L"not reading live mapping \"%ls\": it is not a mapping of \"%ls\"; reading the file",
+		    name, a->file);
+		return NOT_OURS;
+	}
+	return 0;
+}
+
+/* One look: FILE's own live mapping if there is one, else the file. */
 static int attempt(const struct args *a, const wchar_t *name, int can_wait)
 {
-	HANDLE map = OpenFileMappingW(FILE_MAP_READ, FALSE, name);
+	/* READ_CONTROL: to read its owner */
+	HANDLE map = OpenFileMappingW(FILE_MAP_READ | READ_CONTROL, FALSE, name);
 	DWORD err = GetLastError();
+	int rc;
 
-	if (map != NULL)
-		return read_live(a, name, map, can_wait);
-	if (err != ERROR_FILE_NOT_FOUND)
+	if (map != NULL) {
+		if ((rc = trusted(a, name, map)) == 0)
+			return read_live(a, name, map, can_wait);
+		close_handle(map, name);
+		if (rc != NOT_OURS)
+			return rc;
+	} else if (err != ERROR_FILE_NOT_FOUND) {
 		return fail(L"OpenFileMappingW", name, err);
+	}
 	if (a->file != NULL)
 		return read_file(a, can_wait);
 	return can_wait ? NOT_YET : fail(L"OpenFileMappingW", name, err);
@@ -380,6 +443,7 @@ static int attempt(const struct args *a, const wchar_t *name, int can_wait)
  */
 static int read_any(const struct args *a)
 {
+	static struct place where;
 	wchar_t name[NAME_MAX];
 	SECURITY_ATTRIBUTES sa;
 	HANDLE h[2] = { NULL, interrupt_event() };
@@ -387,7 +451,8 @@ static int read_any(const struct args *a)
 	DWORD r;
 	int rc;
 
-	if ((rc = object_name(a, name)) != 0)
+	if ((a->name == NULL && (rc = locate(a->file, &where)) != 0) ||
+	    (rc = object_name(a, &where, name)) != 0)
 		return rc;
 	while ((rc = attempt(a, name, a->wait > 0)) == NOT_YET) {
 		if (h[0] == NULL) {

@@ -18,6 +18,8 @@
 #include "fmlib.h"
 #include "memdata.h"
 
+#include <wchar.h>
+
 const wchar_t *prog = L"fmwrite";
 
 static const wchar_t usage[] =
@@ -50,76 +52,164 @@ static const struct option options[] = {
 	{ NULL, NULL, OPT_FLAG, 0 }
 };
 
-/* What one run owns; each starts at its API's failure value. */
-struct writer {
-	HANDLE file, map, ready, done;
-	int created;             /* FILE is ours to delete if we fail */
+/*
+ * What one run owns; each handle starts at its API's failure value (write_file
+ * sets the file's). Static:
+ * the fault handler may have to abandon it from any thread.
+ */
+static struct writer {
+	HANDLE file;             /* the new file, beside FILE until it takes its place */
+	HANDLE map, ready, done;
+	int swapped;             /* the new file is FILE now */
+	struct place where;      /* FILE, through links: the new file goes in its folder */
+	wchar_t temp[FM_PATH];   /* the new file's name until then */
 	wchar_t name[NAME_MAX];
-};
+} wr;
 
 /*
- * Makes sure FILE may be replaced, then empties it. A non-empty file that is
- * not a MEMORYDATA file is left byte for byte as it was, unless --force.
+ * May FILE be replaced? A non-empty file that is not a MEMORYDATA file may
+ * not, unless --force. FILE is only read here: it stays byte for byte as it
+ * is until a complete new file takes its place.
  */
-static int claim(HANDLE file, const struct args *a)
+static int may_replace(const struct args *a, const struct place *pl)
 {
 	unsigned char head[8];
-	LARGE_INTEGER size, zero = { 0 };
+	LARGE_INTEGER size;
 	DWORD got = 0;
+	HANDLE f;
+	int rc = 0;
 
-	if (!GetFileSizeEx(file, &size))
-		return fail(L"GetFileSizeEx", a->file, GetLastError());
-	if (size.QuadPart > 0 && !a->force) {
-		if (!ReadFile(file, head, sizeof head, &got, NULL))
-			return fail(L"ReadFile", a->file, GetLastError());
-		if (!md_is_ours(head, got))
-			return failx(EXIT_DATA, L"\"%ls\" exists and is not a MEMORYDATA file; "
-			    L"left as it was (--force replaces it)", a->file);
-	}
-	if (!SetFilePointerEx(file, zero, NULL, FILE_BEGIN))
-		return fail(L"SetFilePointerEx", a->file, GetLastError());
-	if (!SetEndOfFile(file))
-		return fail(L"SetEndOfFile", a->file, GetLastError());
-	return 0;
+	if (!pl->exists || a->force)
+		return 0;
+	/* shared every way: a holding writer or a reader may have it open */
+	f = CreateFileW(pl->path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+	    NULL, OPEN_EXISTING, 0, NULL);
+	if (f == INVALID_HANDLE_VALUE)
+		return fail(L"CreateFileW", a->file, GetLastError());
+	if (!GetFileSizeEx(f, &size))
+		rc = fail(L"GetFileSizeEx", a->file, GetLastError());
+	else if (size.QuadPart > 0 && !ReadFile(f, head, sizeof head, &got, NULL))
+		rc = fail(L"ReadFile", a->file, GetLastError());
+	else if (size.QuadPart > 0 && !md_is_ours(head, got))
+		rc = failx(EXIT_DATA, L"\"%ls\" exists and is not a MEMORYDATA file "
+		    L"(--force replaces it)", a->file);
+	close_handle(f, a->file);
+	return rc;
 }
 
-static int open_file(const struct args *a, struct writer *wr)
+/*
+ * The new file, made in FILE's folder so that one rename puts it in FILE's
+ * place: "FILE.fmwrite-PID-N.tmp". A writer that is killed leaves it behind
+ * under that name; the next one makes another, so it is never in the way.
+ */
+static int create_temp(struct writer *w)
 {
-	/* no FILE_SHARE_WRITE: a second writer fails here, before any harm */
-	wr->file = CreateFileW(a->file, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, NULL,
-	    OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-	if (wr->file == INVALID_HANDLE_VALUE)
-		return fail(L"CreateFileW", a->file, GetLastError());
-	wr->created = GetLastError() != ERROR_ALREADY_EXISTS;
-	return claim(wr->file, a);
+	const struct place *pl = &w->where;
+	DWORD err = ERROR_FILE_EXISTS;
+	int n;
+
+	for (n = 0; n < 100 && err == ERROR_FILE_EXISTS; n++) {
+		if (swprintf(w->temp, FM_PATH, L"%.*ls%.200ls.fmwrite-%lu-%d.tmp", (int)pl->leaf,
+		    pl->path, pl->path + pl->leaf, (unsigned long)GetCurrentProcessId(), n) < 0)
+			return fail(L"CreateFileW", pl->path, ERROR_FILENAME_EXCED_RANGE);
+		/* DELETE: it is renamed into place, or removed, through this handle */
+		w->file = CreateFileW(w->temp, GENERIC_READ | GENERIC_WRITE | DELETE, FILE_SHARE_READ,
+		    NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+		if (w->file != INVALID_HANDLE_VALUE)
+			return 0;
+		err = GetLastError();
+	}
+	return fail(L"CreateFileW", w->temp, err);
+}
+
+/*
+ * The new file takes FILE's place in one rename, through the handle that
+ * wrote it (SetFileInformationByHandle, FileRenameInfo): no name is looked up
+ * in between, it works while the file is mapped, and while another program
+ * has FILE open it fails rather than waits or breaks in. A reader of the old
+ * file keeps the old file. MoveFileExW would need the handle closed first,
+ * and ReplaceFileW the same.
+ */
+static int take_place(const struct args *a, struct writer *w)
+{
+	static union {
+		FILE_RENAME_INFO ri;
+		/* cppcheck-suppress unusedStructMember ; room for the name after ri */
+		unsigned char b[sizeof(FILE_RENAME_INFO) + FM_PATH * sizeof(wchar_t)];
+	} r;
+	DWORD len, err;
+
+	/* the NT form of "\\?\C:\dir\FILE": a name without a folder would be taken
+	 * from the current folder under Wine (and renamed in place on Windows) */
+	memset(&r.ri, 0, sizeof r.ri);
+	swprintf(r.ri.FileName, FM_PATH, L"\\??\\%ls", w->where.path + 4);
+	len = (DWORD)(wcslen(r.ri.FileName) * sizeof(wchar_t));
+	r.ri.ReplaceIfExists = TRUE;
+	r.ri.FileNameLength = len;
+	if (SetFileInformationByHandle(w->file, FileRenameInfo, &r, (DWORD)sizeof r.ri + len)) {
+		w->swapped = 1;
+		set_fate(L"\"%ls\" holds the new data", a->file);
+		return 0;
+	}
+	err = GetLastError();
+	if (err == ERROR_ACCESS_DENIED || err == ERROR_SHARING_VIOLATION)
+		return failx(EXIT_SYSTEM, L"cannot replace \"%ls\": another program has it open, "
+		    L"or it is read-only (error %lu)", a->file, (unsigned long)err);
+	return fail(L"SetFileInformationByHandle", a->file, err);
+}
+
+/*
+ * Closes the new file; unless it has taken FILE's place, removes it first,
+ * through the handle (by name only if that fails). Its mapping and views
+ * must be gone: a mapped file cannot be removed.
+ */
+static void close_file(struct writer *w)
+{
+	FILE_DISPOSITION_INFO gone = { TRUE };
+	int removed;
+
+	if (w->file == INVALID_HANDLE_VALUE)
+		return;
+	removed = w->swapped || SetFileInformationByHandle(w->file, FileDispositionInfo, &gone, sizeof gone);
+	close_handle(w->file, w->temp);
+	w->file = INVALID_HANDLE_VALUE;
+	if (!removed && !DeleteFileW(w->temp))
+		warn(L"DeleteFileW", w->temp, GetLastError());
+}
+
+/* After a fault in a view (fmlib.c has let go of the views): leave nothing behind. */
+static void abandon(void)
+{
+	close_handle(wr.map, wr.name);
+	wr.map = NULL;
+	close_file(&wr);
 }
 
 /*
  * A mapping by that name that exists already belongs to someone else, who
  * would read or change what we write: refuse it, as any other kind of object.
+ * `size` 0 maps the whole file as it is.
  */
-static int create_mapping(const struct args *a, struct writer *wr, SECURITY_ATTRIBUTES *sa)
+static int create_mapping(struct writer *w, SECURITY_ATTRIBUTES *sa, DWORD protect, uint64_t size)
 {
-	uint64_t size = md_file_size(a->count);
 	DWORD err;
 
 	/* with a file, the size extends it; without, it is the paging file's share */
-	wr->map = CreateFileMappingW(wr->file, sa, PAGE_READWRITE, (DWORD)(size >> 32),
-	    (DWORD)size, wr->name);
+	w->map = CreateFileMappingW(w->file, sa, protect, (DWORD)(size >> 32), (DWORD)size, w->name);
 	err = GetLastError();
-	if (wr->map != NULL && err == ERROR_ALREADY_EXISTS)
+	if (w->map != NULL && err == ERROR_ALREADY_EXISTS)
 		return failx(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): the name is already taken "
-		    L"by another program; nothing written", wr->name);
-	if (wr->map != NULL)
+		    L"by another program", w->name);
+	if (w->map != NULL)
 		return 0;
 	if (err == ERROR_INVALID_HANDLE)
 		return failx(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): the name belongs to an "
-		    L"object of another kind; nothing written (error 6)", wr->name);
-	if (err == ERROR_ACCESS_DENIED && wcsncmp(wr->name, L"Global\\", 7) == 0)
+		    L"object of another kind (error 6)", w->name);
+	if (err == ERROR_ACCESS_DENIED && wcsncmp(w->name, L"Global\\", 7) == 0)
 		return failx(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): access denied: creating "
 		    L"objects in Global\\ needs the SeCreateGlobalPrivilege privilege (an "
-		    L"administrator or a service has it); nothing written (error 5)", wr->name);
-	return fail(L"CreateFileMappingW", wr->name, err);
+		    L"administrator or a service has it) (error 5)", w->name);
+	return fail(L"CreateFileMappingW", w->name, err);
 }
 
 /*
@@ -228,7 +318,7 @@ static int write_data(struct window w[2], struct progress *progress, uint64_t co
 	rc = win_halves(w, count, fill, ctx);
 	flush_err = end_flusher(&flusher);
 	if (interrupted)
-		return failx(EXIT_INTERRUPTED, L"interrupted; the data was left incomplete");
+		return failx(EXIT_INTERRUPTED, L"interrupted");
 	if (rc != 0)
 		return rc;
 	if (flush_err != 0)
@@ -257,20 +347,20 @@ static int enter_pressed(HANDLE in)
 }
 
 /* Keeps the mapping until a reader is done, Enter, Ctrl+C, or time is up. */
-static int hold(const struct args *a, struct writer *wr)
+static int hold(const struct args *a, struct writer *w)
 {
-	HANDLE h[3] = { wr->done, interrupt_event(), GetStdHandle(STD_INPUT_HANDLE) };
+	HANDLE h[3] = { w->done, interrupt_event(), GetStdHandle(STD_INPUT_HANDLE) };
 	ULONGLONG now, end = GetTickCount64() + a->hold * 1000;
 	DWORD mode, n = GetConsoleMode(h[2], &mode) ? 3 : 2, r;
 	const wchar_t *why;
 
 	info(a, L"holding \"%ls\" for readers: until one has read it, Enter, Ctrl+C, "
-	    L"or %llu s", wr->name, (unsigned long long)a->hold);
+	    L"or %llu s", w->name, (unsigned long long)a->hold);
 	do {
 		now = GetTickCount64();
 		r = WaitForMultipleObjects(n, h, FALSE, now < end ? (DWORD)(end - now) : 0);
 		if (r == WAIT_FAILED)
-			return fail(L"WaitForMultipleObjects", wr->name, GetLastError());
+			return fail(L"WaitForMultipleObjects", w->name, GetLastError());
 	} while (r == WAIT_OBJECT_0 + 2 && !enter_pressed(h[2]));
 	why = r == WAIT_OBJECT_0 ? L"a reader has finished" :
 	    r == WAIT_TIMEOUT ? L"the time is up" : L"stopped by the user";
@@ -278,64 +368,83 @@ static int hold(const struct args *a, struct writer *wr)
 	return 0;
 }
 
-static int write_all_of(const struct args *a, struct writer *wr)
+/*
+ * FILE's replacement is made, named, filled and flushed beside it, and only
+ * then takes its place: whatever stops the writer before, FILE is as it was.
+ */
+static int write_all_of(const struct args *a, struct writer *w)
 {
-	struct window w[2] = { { 0 } };
+	struct window v[2] = { { 0 } };
 	struct progress progress;
 	SECURITY_ATTRIBUTES sa;
 	int rc;
 
-	if ((rc = object_name(a, wr->name)) != 0 || (rc = owner_only(&sa, wr->name)) != 0)
+	if (!a->no_file && (rc = locate(a->file, &w->where)) != 0)
 		return rc;
-	if (!a->no_file && (rc = open_file(a, wr)) != 0)
+	if ((rc = object_name(a, &w->where, w->name)) != 0 || (rc = owner_only(&sa, w->name)) != 0)
 		return rc;
-	if ((rc = create_mapping(a, wr, &sa)) != 0 ||
-	    (rc = open_event(&sa, wr->name, L".ready", &wr->ready)) != 0 ||
-	    (rc = open_event(&sa, wr->name, L".done", &wr->done)) != 0)
+	if (!a->no_file && (rc = may_replace(a, &w->where)) != 0)
+		return rc;
+	if ((!a->no_file && (rc = create_temp(w)) != 0) ||
+	    (rc = create_mapping(w, &sa, PAGE_READWRITE, md_file_size(a->count))) != 0 ||
+	    (rc = open_event(&sa, w->name, L".ready", &w->ready)) != 0 ||
+	    (rc = open_event(&sa, w->name, L".done", &w->done)) != 0)
 		return rc;
 	/* signals from an earlier writer of this name are stale now */
-	ResetEvent(wr->ready);
-	ResetEvent(wr->done);
+	ResetEvent(w->ready);
+	ResetEvent(w->done);
 	/* two windows onto the mapping, one for each half of the fill */
-	w[0].map = wr->map;
-	w[0].size = md_file_size(a->count);
-	w[0].access = FILE_MAP_WRITE;
-	w[0].subject = a->no_file ? wr->name : a->file;
-	w[1] = w[0];
-	on_fault(w, EXIT_SYSTEM, L"writing", L"the disk failed", a->file);
-	progress_start(&progress, a, L"writing", w[0].size);
-	rc = write_data(w, &progress, a->count, wr->file);
+	v[0].map = w->map;
+	v[0].size = md_file_size(a->count);
+	v[0].access = FILE_MAP_WRITE;
+	v[0].subject = a->no_file ? w->name : a->file;
+	v[1] = v[0];
+	on_fault(v, EXIT_SYSTEM, L"writing", L"the disk failed", a->no_file ? NULL : w->temp, abandon);
+	progress_start(&progress, a, L"writing", v[0].size);
+	rc = write_data(v, &progress, a->count, w->file);
 	progress_end(&progress);
 	if (rc != 0) {
-		win_close(&w[0]);        /* a mapped file cannot be deleted; w[1] is closed */
+		win_close(&v[0]);        /* a mapped file cannot be removed; v[1] is closed */
 		return rc;
 	}
-	if (!a->no_file && !FlushFileBuffers(wr->file))
+	if (!a->no_file && !FlushFileBuffers(w->file))
 		return fail(L"FlushFileBuffers", a->file, GetLastError());
+	if (!a->no_file && (rc = take_place(a, w)) != 0)
+		return rc;
 	info(a, L"wrote %llu integers to \"%ls\" (mapping \"%ls\")", (unsigned long long)a->count,
-	    w[0].subject, wr->name);
+	    v[0].subject, w->name);
 	if (a->hold == 0)
 		return 0;                /* write_file signals once the file is free */
-	if (!SetEvent(wr->ready))
-		return fail(L"SetEvent", wr->name, GetLastError());
-	return hold(a, wr);
+	/*
+	 * Under Wine a mapping names its file by the name it was opened with,
+	 * the new file's; made anew (read-only: the data is final), it names
+	 * FILE, which readers check. On Windows it names FILE either way.
+	 */
+	if (!a->no_file) {
+		close_handle(w->map, w->name);
+		w->map = NULL;
+		if ((rc = create_mapping(w, &sa, PAGE_READONLY, 0)) != 0)
+			return rc;
+	}
+	if (!SetEvent(w->ready))
+		return fail(L"SetEvent", w->name, GetLastError());
+	return hold(a, w);
 }
 
 static int write_file(const struct args *a)
 {
-	struct writer wr = { INVALID_HANDLE_VALUE, NULL, NULL, NULL, 0, L"" };
-	int rc = write_all_of(a, &wr);
+	int rc;
+
+	wr.file = INVALID_HANDLE_VALUE;
+	rc = write_all_of(a, &wr);
 
 	close_handle(wr.map, wr.name);
-	close_handle(wr.file, a->file);
+	close_file(&wr);             /* removed, unless it is FILE now */
 	/* not holding: a reader waiting for FILE can open it only now */
 	if (rc == 0 && a->hold == 0 && !SetEvent(wr.ready))
 		rc = fail(L"SetEvent", wr.name, GetLastError());
 	close_handle(wr.done, wr.name);
 	close_handle(wr.ready, wr.name);
-	/* leave nothing behind that was not there before */
-	if (rc != 0 && wr.created && !DeleteFileW(a->file))
-		warn(L"DeleteFileW", a->file, GetLastError());
 	return rc;
 }
 
@@ -351,6 +460,12 @@ int wmain(int argc, wchar_t **argv)
 	if (a.no_file && (a.file != NULL || a.name == NULL || a.hold == 0))
 		return failx(EXIT_USAGE, L"--no-file takes no FILE and needs --name NAME and "
 		    L"--hold SECONDS: without a holder the memory would vanish at once (see --help)");
+	/* until the new file takes FILE's place, every error line says FILE is as it was */
+	if (a.no_file)
+		set_fate(L"nothing written");
+	else
+		set_fate(GetFileAttributesW(a.file) != INVALID_FILE_ATTRIBUTES ? L"\"%ls\" left as it was" :
+		    L"\"%ls\" not created", a.file);
 	if ((rc = watch_interrupts()) != 0)
 		return rc;
 	return write_file(&a);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <wchar.h>
 #include <aclapi.h>
+#include <sddl.h>
 
 #include "../memdata.h"
 
@@ -258,6 +259,62 @@ static int same_file(const wchar_t *path, const void *want, size_t len)
 	return same;
 }
 
+/* Is there a file in the scratch folder whose name matches `pattern` (FindFirstFileW's)? */
+static int exists_like(const wchar_t *pattern)
+{
+	WIN32_FIND_DATAW fd;
+	HANDLE f = FindFirstFileW(pattern, &fd);
+
+	if (f == INVALID_HANDLE_VALUE)
+		return 0;
+	FindClose(f);
+	return 1;
+}
+
+/* Deletes every file in the scratch folder whose name matches `pattern`. */
+static void remove_like(const wchar_t *pattern)
+{
+	WIN32_FIND_DATAW fd;
+	HANDLE f = FindFirstFileW(pattern, &fd);
+
+	if (f == INVALID_HANDLE_VALUE)
+		return;
+	do
+		DeleteFileW(fd.cFileName);
+	while (FindNextFileW(f, &fd));
+	FindClose(f);
+}
+
+/*
+ * Security attributes for an object made by hand: "mine", owned by this user
+ * and open to this user only, as the programs make theirs; "system", owned by
+ * SYSTEM (Wine lets any process name another owner; Windows would need
+ * SeRestorePrivilege), standing for another user; anything else, no
+ * descriptor (under Wine: no owner at all).
+ */
+static SECURITY_ATTRIBUTES *sd_of(const wchar_t *who)
+{
+	static SECURITY_ATTRIBUTES sa[2];
+	static wchar_t sddl[256];
+	union { TOKEN_USER tu; unsigned char b[256]; } me;
+	wchar_t *sid;
+	HANDLE token;
+	DWORD n;
+	int k = wcscmp(who, L"system") == 0;
+
+	if (!k && wcscmp(who, L"mine") != 0)
+		return NULL;
+	OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token);
+	GetTokenInformation(token, TokenUser, &me, sizeof me.b, &n);
+	CloseHandle(token);
+	ConvertSidToStringSidW(me.tu.User.Sid, &sid);
+	swprintf(sddl, 256, L"O:%lsD:(A;;GA;;;%ls)", k ? L"SY" : sid, sid);
+	LocalFree(sid);
+	sa[k].nLength = sizeof sa[k];
+	sa[k].bInheritHandle = FALSE;
+	ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &sa[k].lpSecurityDescriptor, NULL);
+	return &sa[k];
+}
 
 /* ---- the scenarios ---- */
 
@@ -454,20 +511,23 @@ static void test_system_errors(void)
 	    L"fmread missing.bin", 2, "", "fmread: CreateFileW(\"missing.bin\"): *. (error 2)\n");
 	CreateDirectoryW(L"adir", NULL);
 	expect("fmread on a directory", L"fmread adir", 2, "", "fmread: CreateFileW(\"adir\"): * (error 5)\n");
-	expect("fmwrite on a directory", L"fmwrite adir", 2, "", "fmwrite: CreateFileW(\"adir\"): * (error 5)\n");
+	expect("fmwrite on a directory", L"fmwrite adir", 2, "",
+	    "fmwrite: CreateFileW(\"adir\"): * (error 5); \"adir\" left as it was\n");
 	expect("fmwrite into a missing folder", L"fmwrite nodir\\x.bin", 2, "",
-	    "fmwrite: CreateFileW(\"nodir\\x.bin\"): * (error 3)\n");
+	    "fmwrite: CreateFileW(\"nodir\\x.bin\"): * (error 3); \"nodir\\x.bin\" not created\n");
 	copy_good(L"held.bin");
 	h = CreateFileW(L"held.bin", GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL);
 	expect("fmread on a file another program holds exclusively", L"fmread held.bin", 2, "",
 	    "fmread: CreateFileW(\"held.bin\"): * (error 32)\n");
 	expect("fmwrite on a file another program holds exclusively", L"fmwrite held.bin", 2, "",
-	    "fmwrite: CreateFileW(\"held.bin\"): * (error 32)\n");
+	    "fmwrite: CreateFileW(\"held.bin\"): * (error 32); \"held.bin\" left as it was\n");
 	CloseHandle(h);
-	/* what a second fmwrite meets while the first still has the file */
+	/* another program has the file open: it cannot be replaced, and is left as it was */
 	h = CreateFileW(L"held.bin", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
-	expect("a second writer fails cleanly", L"fmwrite held.bin", 2, "",
-	    "fmwrite: CreateFileW(\"held.bin\"): * (error 32)\n");
+	expect("a file another program has open is not replaced", L"fmwrite held.bin", 2, "",
+	    "fmwrite: cannot replace \"held.bin\": another program has it open, or it is read-only "
+	    "(error *); \"held.bin\" left as it was\n");
+	truth("... and no new file is left beside it", !exists_like(L"held.bin.fmwrite-*"));
 	expect("a reader meets a file being written", L"fmread held.bin", 2, "",
 	    "fmread: CreateFileW(\"held.bin\"): * (error 32)\n");
 	CloseHandle(h);
@@ -482,8 +542,8 @@ static void test_foreign_files(void)
 
 	spit(L"notours.txt", precious, sizeof precious - 1);
 	expect("a file that is not ours is refused without --force", L"fmwrite notours.txt", 3, "",
-	    "fmwrite: \"notours.txt\" exists and is not a MEMORYDATA file; left as it was "
-	    "(--force replaces it)\n");
+	    "fmwrite: \"notours.txt\" exists and is not a MEMORYDATA file (--force replaces it); "
+	    "\"notours.txt\" left as it was\n");
 	truth("... and left byte for byte as it was", same_file(L"notours.txt", precious, sizeof precious - 1));
 	spit(L"almost.bin", MD_MAGIC, 7);
 	expect("seven bytes of our magic are not ours", L"fmwrite -q almost.bin", 3, "", "fmwrite: \"almost.bin\" exists*");
@@ -552,7 +612,7 @@ static void test_names(void)
 	view = MapViewOfFile(squat, FILE_MAP_WRITE, 0, 0, 4096);
 	memset(view, 'X', 4096);
 	snprintf(want, sizeof want, "fmwrite: CreateFileMappingW(\"%ls\"): the name is already taken "
-	    "by another program; nothing written\n", a);
+	    "by another program; \"sq.bin\" not created\n", a);
 	expect("a squatted mapping name is refused with 2", L"fmwrite -n 3 sq.bin", 2, "", want);
 	for (i = 0; i < 4096; i++)
 		intact &= view[i] == 'X';
@@ -563,7 +623,7 @@ static void test_names(void)
 
 	squat = CreateMutexW(NULL, FALSE, a);
 	snprintf(want, sizeof want, "fmwrite: CreateFileMappingW(\"%ls\"): the name belongs to an "
-	    "object of another kind; nothing written (error 6)\n", a);
+	    "object of another kind (error 6); \"sq.bin\" not created\n", a);
 	expect("a name held by a mutex is refused with 2", L"fmwrite -n 3 sq.bin", 2, "", want);
 	truth("... and no file was left behind", !exists(L"sq.bin"));
 	CloseHandle(squat);
@@ -580,7 +640,7 @@ static void test_demo(void)
 	    "demo.bin: valid, 10 integers, checksum 6a6950873f16bd23\n== 4.*left as it was\r\n"
 	    "== 5.*refused\r\n== 6.*0\n1\n2\n3\n4\n*== 7.*0\n1\n2\n"
 	    "demo: all steps worked\r\n", "fmwrite: wrote 10 integers*"
-	    "fmwrite: \"*notes.txt\" exists and is not a MEMORYDATA file*"
+	    "fmwrite: \"*notes.txt\" exists and is not a MEMORYDATA file (--force replaces it); \"*notes.txt\" left as it was\n"
 	    "fmread: \"*notes.txt\": too short for a MEMORYDATA header\n*"
 	    "fmread: attached to live mapping \"Local\\fmipc-*"
 	    "fmread: attached to live mapping \"Local\\fmdemo-*");
@@ -680,7 +740,8 @@ static void test_live(void)
 	w = start(L"fmwrite --hold 60 -n 1000 two.bin", L"w1");
 	said(L"w1", "holding");
 	expect("two writers: the second fails cleanly", L"fmwrite -n 5 two.bin", 2, "",
-	    "fmwrite: CreateFileW(\"two.bin\"): * (error 32)\n");
+	    "fmwrite: CreateFileMappingW(\"Local\\fmipc-*\"): the name is already taken by another "
+	    "program; \"two.bin\" left as it was\n");
 	expect("two writers: a reader gets the first one's data", L"fmread -q two.bin", 0, want, "");
 	judge("two writers: the first finishes normally", w, L"w1", 0, "", "*a reader has finished; letting go\n");
 	free(want);
@@ -715,7 +776,7 @@ static void test_no_file(void)
 	expect("--wait needs seconds", L"fmread --wait -1 f.bin", 1, "", "fmread: bad number of seconds \"-1\"*");
 	expect("--name needs a name", L"fmread --name=", 1, "", "fmread: bad name \"\": 1 to 252 characters*");
 	expect("a backslash inside a name", L"fmwrite --no-file --name a\\b --hold 1", 2, "",
-	    "fmwrite: CreateFileMappingW(\"Local\\a\\b\"): * (error 3)\n");
+	    "fmwrite: CreateFileMappingW(\"Local\\a\\b\"): * (error 3); nothing written\n");
 	expect("fmread --name of nothing: exit 2", L"fmread --name nothere", 2, "",
 	    "fmread: OpenFileMappingW(\"Local\\nothere\"): * (error 2)\n");
 	w = start(L"fmwrite --no-file --name Global\\e2e-g --hold 60 -n 2", L"w1");
@@ -885,7 +946,7 @@ static void test_closed_pipe(void)
 /* A mapping made by hand, as another program might: `fill` decides what is in it. */
 static HANDLE fake(const wchar_t *name, size_t size, void (*fill)(unsigned char *, size_t))
 {
-	HANDLE m = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, (DWORD)size, name);
+	HANDLE m = CreateFileMappingW(INVALID_HANDLE_VALUE, sd_of(L"mine"), PAGE_READWRITE, 0, (DWORD)size, name);
 	unsigned char *p = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
 
 	fill(p, size);
@@ -1023,47 +1084,306 @@ static void test_security(void)
 
 	ev = CreateMutexW(NULL, FALSE, L"Local\\e2e-ev.ready");
 	expect("an event name held by a mutex is refused with 2", L"fmwrite --no-file --name e2e-ev --hold 1", 2,
-	    "", "fmwrite: CreateEventW(\"Local\\e2e-ev.ready\"): the name belongs to an object of another "
-	    "kind (error 6)\n");
+	    "", "fmwrite: CreateEventExW(\"Local\\e2e-ev.ready\"): the name belongs to an object of another "
+	    "kind (error 6); nothing written\n");
 	CloseHandle(ev);
-	ev = CreateEventW(NULL, TRUE, TRUE, L"Local\\e2e-ev.ready");
-	expect("an event that exists already is fine, even signalled", L"fmwrite -q --no-file --name e2e-ev --hold 1",
-	    0, "", "");
+	ev = CreateEventW(sd_of(L"mine"), TRUE, TRUE, L"Local\\e2e-ev.ready");
+	expect("an event of this user's that exists already is fine, even signalled",
+	    L"fmwrite -q --no-file --name e2e-ev --hold 1", 0, "", "");
 	CloseHandle(ev);
 }
 
-/* A large write, caught in the middle: it must never look complete. */
+/* The size of FILE's new file while fmwrite writes it ("FILE.fmwrite-*.tmp"), or -1. */
+static int64_t temp_size(const wchar_t *file)
+{
+	wchar_t pattern[MAX_PATH];
+	WIN32_FIND_DATAW fd;
+	HANDLE f;
+
+	swprintf(pattern, MAX_PATH, L"%ls.fmwrite-*.tmp", file);
+	if ((f = FindFirstFileW(pattern, &fd)) == INVALID_HANDLE_VALUE)
+		return -1;
+	FindClose(f);
+	return (int64_t)fd.nFileSizeHigh << 32 | fd.nFileSizeLow;
+}
+
+/* Does FILE hold exactly what k.bin holds (the good file every test starts from)? */
+static int still_good(const wchar_t *file)
+{
+	size_t len;
+	char *good = slurp(L"k.bin", &len);
+	int same = same_file(file, good, len);
+
+	free(good);
+	return same;
+}
+
+/* ---- trust: a write never destroys data, fmread prints only FILE's own ---- */
+
+/* Lets a holder of NAME go, as a reader that has finished would. */
+static void let_go(const wchar_t *name)
+{
+	wchar_t done[80];
+	HANDLE ev;
+
+	swprintf(done, 80, L"%ls.done", name);
+	ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, done);
+	SetEvent(ev);
+	CloseHandle(ev);
+}
+
+/* Every way a write is refused before it is complete leaves FILE as it was. */
+static void test_refused_writes(void)
+{
+	static const char text[] = "somebody's notes\r\n";
+	wchar_t name[64];
+	char want[300];
+	HANDLE w, m;
+
+	copy_good(L"victim.bin");
+	w = start(L"fmwrite --no-file --name e2e-sq1 --hold 60 -n 3", L"w1");
+	said(L"w1", "holding");
+	expect("a taken --name: refused with 2, and FILE left as it was", L"fmwrite --name e2e-sq1 -n 5 victim.bin",
+	    2, "", "fmwrite: CreateFileMappingW(\"Local\\e2e-sq1\"): the name is already taken by another "
+	    "program; \"victim.bin\" left as it was\n");
+	truth("... byte for byte, and no new file beside it", still_good(L"victim.bin") &&
+	    !exists_like(L"victim.bin.fmwrite-*"));
+	spit(L"notes.txt", text, sizeof text - 1);
+	expect("--force over a foreign file, the name taken: the foreign file stays",
+	    L"fmwrite --force --name e2e-sq1 -n 5 notes.txt", 2, "", "fmwrite: CreateFileMappingW(*): the name is "
+	    "already taken by another program; \"notes.txt\" left as it was\n");
+	truth("... byte for byte", same_file(L"notes.txt", text, sizeof text - 1));
+	let_go(L"Local\\e2e-sq1");
+	judge("... and the squatter was never disturbed", w, L"w1", 0, "", "*a reader has finished*");
+
+	name_of(L"fmwrite -n 3 victim2.bin", name, 64);
+	copy_good(L"victim2.bin");
+	m = CreateFileMappingW(INVALID_HANDLE_VALUE, sd_of(L"mine"), PAGE_READWRITE, 0, 4096, name);
+	snprintf(want, sizeof want, "fmwrite: CreateFileMappingW(\"%ls\"): the name is already taken by another "
+	    "program; \"victim2.bin\" left as it was\n", name);
+	expect("FILE's own name taken: FILE left as it was", L"fmwrite -n 5 victim2.bin", 2, "", want);
+	truth("... byte for byte", still_good(L"victim2.bin"));
+	CloseHandle(m);
+
+	m = CreateMutexW(NULL, FALSE, L"Local\\e2e-sq2.ready");
+	expect("NAME.ready held by a mutex: FILE left as it was", L"fmwrite --name e2e-sq2 -n 5 victim.bin", 2, "",
+	    "fmwrite: CreateEventExW(\"Local\\e2e-sq2.ready\"): the name belongs to an object of another kind "
+	    "(error 6); \"victim.bin\" left as it was\n");
+	truth("... byte for byte, and no new file beside it", still_good(L"victim.bin") &&
+	    !exists_like(L"victim.bin.fmwrite-*"));
+	CloseHandle(m);
+
+	/* another user's events could fake "ready" or end the hold: refused */
+	m = CreateEventW(sd_of(L"system"), TRUE, FALSE, L"Local\\e2e-sq3.done");
+	expect("NAME.done that another user owns: refused, FILE left as it was",
+	    L"fmwrite --name e2e-sq3 --hold 5 -n 5 victim.bin", 2, "",
+	    "fmwrite: CreateEventExW(\"Local\\e2e-sq3.done\"): the event exists and another user owns it "
+	    "(S-1-5-18); \"victim.bin\" left as it was\n");
+	truth("... byte for byte", still_good(L"victim.bin"));
+	CloseHandle(m);
+	m = CreateEventW(sd_of(L"system"), TRUE, FALSE, L"Local\\e2e-sq3.ready");
+	expect("NAME.ready that another user owns: refused too", L"fmwrite --no-file --name e2e-sq3 --hold 5",
+	    2, "", "fmwrite: CreateEventExW(\"Local\\e2e-sq3.ready\"): the event exists and another user owns it "
+	    "(S-1-5-18); nothing written\n");
+	expect("... and by a reader waiting on it", L"fmread --wait 5 --name e2e-sq3", 2, "",
+	    "fmread: CreateEventExW(\"Local\\e2e-sq3.ready\"): the event exists and another user owns it "
+	    "(S-1-5-18)\n");
+	CloseHandle(m);
+}
+
+/* A live mapping under FILE's name is read only when it is FILE's and this user's. */
+static void test_not_files(void)
+{
+	wchar_t name[64];
+	char want[300], *good = seq(1000);
+	HANDLE m, f;
+
+	name_of(L"fmwrite -n 1000 spoof.bin", name, 64);
+	m = fake(name, 4096, page_full);
+	snprintf(want, sizeof want, "fmread: not reading live mapping \"%ls\": it is not a mapping of "
+	    "\"spoof.bin\"; reading the file\n", name);
+	expect("memory of the paging file with FILE's name: said even with -q, and FILE read instead",
+	    L"fmread -q spoof.bin", 0, good, want);
+	CloseHandle(m);
+
+	expect("another file", L"fmwrite -q -n 3 other.bin", 0, "", "");
+	f = CreateFileW(L"other.bin", GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+	m = CreateFileMappingW(f, sd_of(L"mine"), PAGE_READONLY, 0, 0, name);
+	expect("a mapping of another file with FILE's name: FILE read instead", L"fmread -q spoof.bin", 0, good, want);
+	CloseHandle(m);
+	CloseHandle(f);
+
+	f = CreateFileW(L"spoof.bin", GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+	m = CreateFileMappingW(f, sd_of(L"system"), PAGE_READONLY, 0, 0, name);
+	snprintf(want, sizeof want, "fmread: not reading live mapping \"%ls\": another user owns it (S-1-5-18); "
+	    "reading the file\n", name);
+	expect("a mapping of FILE that another user owns: FILE read instead", L"fmread -q spoof.bin", 0, good, want);
+	CloseHandle(m);
+	CloseHandle(f);
+
+	m = CreateFileMappingW(INVALID_HANDLE_VALUE, sd_of(L"system"), PAGE_READWRITE, 0, 4096, L"Local\\e2e-sys");
+	page_full(MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0), 4096);
+	expect("fmread --name of a mapping another user owns: refused with 3", L"fmread --name e2e-sys", 3, "",
+	    "fmread: \"Local\\e2e-sys\": another user owns this mapping (S-1-5-18); not read\n");
+	CloseHandle(m);
+	free(good);
+}
+
+/* Every spelling of one file finds its writer's live mapping. */
+static void test_spellings(void)
+{
+	wchar_t full[MAX_PATH], shrt[MAX_PATH], cmd[2 * MAX_PATH], spelt[8][MAX_PATH];
+	char name[3 * MAX_PATH];
+	HANDLE w;
+	int i;
+
+	expect("a file with a long name", L"fmwrite -q -n 3 spelt-long-name.bin", 0, "", "");
+	GetFullPathNameW(L"spelt-long-name.bin", MAX_PATH, full, NULL);
+	GetShortPathNameW(full, shrt, MAX_PATH);
+	swprintf(spelt[0], MAX_PATH, L"spelt-long-name.bin");
+	swprintf(spelt[1], MAX_PATH, L"%ls", full);
+	swprintf(spelt[2], MAX_PATH, L"\\\\?\\%ls", full);
+	swprintf(spelt[3], MAX_PATH, L"\\\\.\\%ls", full);
+	swprintf(spelt[4], MAX_PATH, L"%ls", shrt);
+	swprintf(spelt[5], MAX_PATH, L"SPELT-LONG-NAME.BIN");
+	swprintf(spelt[6], MAX_PATH, L".\\adir\\..\\spelt-long-name.bin");
+	truth("spellings: the short name is another spelling", wcscmp(shrt, full) != 0);
+	for (i = 0; i < 7; i++) {
+		w = start(L"fmwrite --hold 60 -n 3 spelt-long-name.bin", L"w1");
+		said(L"w1", "holding");
+		swprintf(cmd, 2 * MAX_PATH, L"fmread \"%ls\"", spelt[i]);
+		snprintf(name, sizeof name, "spellings: \"%ls\" attaches live", spelt[i]);
+		expect(name, cmd, 0, "0\n1\n2\n", "fmread: attached to live mapping \"Local\\fmipc-*\"\n");
+		judge("... and its writer lets go", w, L"w1", 0, "", "*a reader has finished*");
+	}
+}
+
+/*
+ * A holder that flips one integer without pause while fmread checks and
+ * prints: whatever a run saw, it never exits 0 with output that is not the
+ * checked data; and some run sees it change between checking and printing.
+ */
+static volatile LONG flipping;
+
+static DWORD WINAPI flipper(void *arg)
+{
+	volatile int32_t *v = arg;
+
+	while (flipping)
+		v[16 + 500] ^= 1;        /* the header is 16 integers long */
+	return 0;
+}
+
+static void test_flipping(void)
+{
+	HANDLE m = fake(L"Local\\e2e-flip", 4096, page_full), t;
+	char *want = seq(1008);
+	struct result r;
+	int i, lied = 0, caught = 0, other = 0;
+
+	flipping = 1;
+	t = CreateThread(NULL, 0, flipper, MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0), 0, NULL);
+	for (i = 0; i < 50; i++) {
+		run(L"fmread -q --name e2e-flip", &r);
+		if (r.code == 0)
+			lied += strcmp(r.out, want) != 0;
+		else if (r.code == 3 && r.outlen == 0 && match("fmread: \"Local\\e2e-flip\": the data changed while it "
+		    "was printed; the output is not valid\n", r.err, r.errlen))
+			caught++;
+		else if (!(r.code == 3 && r.outlen == 0 && match("fmread: \"Local\\e2e-flip\": checksum mismatch*\n",
+		    r.err, r.errlen)))
+			other++;
+		release(&r);
+	}
+	flipping = 0;
+	WaitForSingleObject(t, INFINITE);
+	CloseHandle(t);
+	CloseHandle(m);
+	printf("    flipping holder: 50 runs, %d caught while printing, %d lied, %d other\n", caught, lied, other);
+	truth("flipping holder: no run exits 0 with output other than the checked data", lied == 0);
+	truth("flipping holder: every other run is refused with one line and nothing printed", other == 0);
+	truth("flipping holder: a change between checking and printing is caught", caught > 0);
+	free(want);
+}
+
+/*
+ * A writer killed at 20 points over a 200 MB write, each over a good file:
+ * FILE is the old file or the new complete one, never anything else, and
+ * the next writer needs no cleaning up.
+ */
+static void test_kill_points(void)
+{
+	ULONGLONG t0, took;
+	struct result r;
+	int i, old = 0, fresh = 0, bad = 0;
+	HANDLE w;
+
+	copy_good(L"kill.bin");
+	t0 = GetTickCount64();
+	run(L"fmwrite -q -n 50000000 kill.bin", &r);
+	took = GetTickCount64() - t0;
+	release(&r);
+	for (i = 0; i < 20; i++) {
+		copy_good(L"kill.bin");
+		w = start(L"fmwrite -q -n 50000000 kill.bin", L"w1");
+		Sleep((DWORD)(took * (ULONGLONG)i / 19));
+		TerminateProcess(w, 9);
+		WaitForSingleObject(w, 10000);
+		CloseHandle(w);
+		if (still_good(L"kill.bin")) {
+			old++;
+		} else {
+			run(L"fmread -q --check kill.bin", &r);
+			if (r.code == 0 && match("kill.bin: valid, 50000000 integers, *\n", r.out, r.outlen))
+				fresh++;
+			else
+				bad++;
+			release(&r);
+		}
+		if (i < 19)
+			remove_like(L"kill.bin.fmwrite-*");
+	}
+	printf("    killed at 20 points over %llu ms: %d old files, %d complete new ones, %d other\n",
+	    (unsigned long long)took, old, fresh, bad);
+	truth("killed at 20 points: FILE is always the old file or the new complete one", bad == 0);
+	truth("... and some kills came while it was writing", old > 0);
+	expect("... and the next writer needs no cleaning up", L"fmwrite -q -n 4 kill.bin", 0, "", "");
+	expect("... whose file is good", L"fmread -q kill.bin", 0, "0\n1\n2\n3\n", "");
+	remove_like(L"kill.bin*");
+}
+
+/* A large write, caught in the middle: FILE stays as it was. */
 static void test_interrupted(void)
 {
 	HANDLE w;
-	LARGE_INTEGER size = { 0 };
-	WIN32_FILE_ATTRIBUTE_DATA fa;
 	int i;
 
 	copy_good(L"ctrlc.bin");
 	w = start_with(L"fmwrite -n 500000000 ctrlc.bin", L"w1", CREATE_NEW_CONSOLE);
-	for (i = 0; i < 1500 && size.QuadPart != (LONGLONG)md_file_size(500000000); i++) {
+	/* the new file has its full size once the mapping exists: the fill is under way */
+	for (i = 0; i < 1500 && temp_size(L"ctrlc.bin") != (int64_t)md_file_size(500000000); i++)
 		Sleep(20);
-		if (GetFileAttributesExW(L"ctrlc.bin", GetFileExInfoStandard, &fa))
-			size.LowPart = fa.nFileSizeLow, size.HighPart = (LONG)fa.nFileSizeHigh;
-	}
 	truth("Ctrl+C while writing: delivered", ctrl_c(w));
-	judge("Ctrl+C while writing: exit 5, one line", w, L"w1", 5, "",
-	    "fmwrite: interrupted; the data was left incomplete\n");
-	expect("... and the file is never taken as complete", L"fmread -q ctrlc.bin", 3, "",
-	    "fmread: \"ctrlc.bin\": incomplete: its writer has not finished\n");
+	judge("Ctrl+C while writing: exit 5, one line that says FILE is as it was", w, L"w1", 5, "",
+	    "fmwrite: interrupted; \"ctrlc.bin\" left as it was\n");
+	truth("... and it is, byte for byte", still_good(L"ctrlc.bin"));
+	truth("... and the new file is gone", temp_size(L"ctrlc.bin") < 0);
 	DeleteFileW(L"ctrlc.bin");
 
+	copy_good(L"killed.bin");
 	w = start(L"fmwrite -n 500000000 killed.bin", L"w1");
-	for (i = 0; i < 1500 && !exists(L"killed.bin"); i++)
+	for (i = 0; i < 1500 && temp_size(L"killed.bin") < 0; i++)
 		Sleep(20);
 	Sleep(300);
 	TerminateProcess(w, 9);
 	WaitForSingleObject(w, 10000);
 	CloseHandle(w);
-	expect("a writer killed outright leaves a file no reader takes", L"fmread -q killed.bin", 3, "",
-	    "fmread: \"killed.bin\": *\n");
+	truth("a writer killed outright leaves FILE as it was", still_good(L"killed.bin"));
+	truth("... and its new file behind, by a name that says whose", temp_size(L"killed.bin") >= 0);
+	expect("... which is not in the next writer's way", L"fmwrite -q -n 7 killed.bin", 0, "", "");
+	expect("... whose file is good", L"fmread -q killed.bin", 0, "0\n1\n2\n3\n4\n5\n6\n", "");
 	DeleteFileW(L"killed.bin");
+	remove_like(L"killed.bin.fmwrite-*");
 
 	w = start_with(L"fmwrite --hold 60 -n 3 held.bin", L"w1", CREATE_NEW_CONSOLE);
 	said(L"w1", "holding");
@@ -1127,14 +1447,16 @@ static int injected(const struct result *r)
 
 /*
  * A run with a failure injected ends cleanly: every line is the program's
- * own and ends, nothing is an internal error (a crash), and exactly `want`
- * lines report a failed call (error 8); warnings about releases may come too.
+ * own and ends, nothing is an internal error (a crash), exactly `want` lines
+ * report an error, and the injected failure (error 8) is among them or among
+ * the warnings before them (a handle that failed to close can make a later
+ * call fail in its turn).
  */
 static int clean(const struct result *r, const char *prog, int want)
 {
 	const char *p = r->err, *end = r->err + r->errlen, *nl;
 	size_t n = strlen(prog);
-	int errors = 0;
+	int errors = 0, eights = 0;
 
 	for (; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
@@ -1143,9 +1465,10 @@ static int clean(const struct result *r, const char *prog, int want)
 			continue;
 		if (strncmp(p, prog, n) != 0 || p[n] != ':' || match("*internal error*", p, (size_t)(nl - p)))
 			return 0;
-		errors += match("*(error 8)", p, (size_t)(nl - p)) && !match("*: warning: *", p, (size_t)(nl - p));
+		eights += match("*(error 8)*", p, (size_t)(nl - p));
+		errors += match("*(error *", p, (size_t)(nl - p)) && !match("*: warning: *", p, (size_t)(nl - p));
 	}
-	return errors == want;
+	return errors == want && eights >= want;
 }
 
 /* Runs cmd with its Nth call failing, for N = 1, 2, ... until nothing fails. */
@@ -1170,32 +1493,71 @@ static void verdict_n(const char *what, int n, int ok, const struct result *r)
 
 static void test_injection(void)
 {
+	static const char foreign[] = "somebody's notes, not a MEMORYDATA file\r\n";
+	static const wchar_t *const cmds[3] = {
+		L"inject\\fmwrite -n 20000000 inj.bin",
+		L"inject\\fmwrite -n 20000000 inj.bin",
+		L"inject\\fmwrite --force -n 20000000 inj.bin",
+	};
+	static const char *const what[3] = {
+		"injected: fmwrite of a new file",
+		"injected: fmwrite over a good file",
+		"injected: fmwrite --force over a foreign file",
+	};
 	struct result r, c;
-	char *want = seq(1000);
+	char *want = seq(1000), *old[3], name[160];
+	size_t oldlen[3];
 	HANDLE w, ev;
-	int n, ok;
+	int n, k, ok;
 
-	/* the writer, on data large enough for two threads and several views */
-	DeleteFileW(L"inj.bin");
-	EACH_FAILURE(n, L"inject\\fmwrite -n 20000000 inj.bin", r) {
-		ok = r.outlen == 0 && (r.code == 0 ? clean(&r, "fmwrite", 0) :
-		    r.code == 2 && clean(&r, "fmwrite", 1));
-		run(L"fmread -q --check inj.bin", &c);
-		/* a failed run's file is never taken; a good one is, by its summary */
-		ok = ok && (r.code == 0 ? c.code == 0 && match("inj.bin: valid, 20000000 integers, *\n",
-		    c.out, c.outlen) : c.code != 0 && c.outlen == 0);
-		verdict_n("injected: fmwrite", n, ok, &r);
-		release(&c);
+	old[0] = NULL, oldlen[0] = 0;
+	old[1] = slurp(L"k.bin", &oldlen[1]);
+	old[2] = (char *)foreign, oldlen[2] = sizeof foreign - 1;
+
+	/*
+	 * The writer, on data large enough for two threads and several views,
+	 * over nothing, over a good file and over a foreign one with --force:
+	 * a failed run leaves FILE byte for byte as it was and no new file
+	 * beside it; the one that completes leaves the new file, complete.
+	 */
+	for (k = 0; k < 3; k++) {
 		DeleteFileW(L"inj.bin");
+		if (k > 0)
+			spit(L"inj.bin", old[k], oldlen[k]);
+		EACH_FAILURE(n, cmds[k], r) {
+			/* FILE is replaced whole, or left whole, and the last line says which */
+			int replaced = r.code == 0 || match("*; \"inj.bin\" holds the new data\n", r.err, r.errlen);
+
+			ok = r.outlen == 0 && (r.code == 0 ? clean(&r, "fmwrite", 0) :
+			    r.code == 2 && clean(&r, "fmwrite", 1));
+			ok = ok && !exists_like(L"inj.bin.fmwrite-*");
+			if (replaced) {
+				run(L"fmread -q --check inj.bin", &c);
+				ok = ok && c.code == 0 && match("inj.bin: valid, 20000000 integers, *\n", c.out, c.outlen);
+				release(&c);
+			} else if (k == 0) {
+				ok = ok && !exists(L"inj.bin") && match("*; \"inj.bin\" not created\n", r.err, r.errlen);
+			} else {
+				ok = ok && same_file(L"inj.bin", old[k], oldlen[k]) &&
+				    match("*; \"inj.bin\" left as it was\n", r.err, r.errlen);
+			}
+			verdict_n(what[k], n, ok, &r);
+			if (k > 0)
+				spit(L"inj.bin", old[k], oldlen[k]);
+			else
+				DeleteFileW(L"inj.bin");
+		}
+		/* the loop's last run had nothing injected: it must have written it all */
+		run(L"fmread -q --check inj.bin", &c);
+		snprintf(name, sizeof name, "%s: runs to completion once nothing fails", what[k]);
+		truth(name, r.code == 0 && n > 20 &&
+		    match("fmwrite: wrote 20000000 integers to \"inj.bin\"*\n", r.err, r.errlen) &&
+		    c.code == 0 && match("inj.bin: valid, 20000000 integers, *\n", c.out, c.outlen));
+		release(&c);
+		release(&r);
 	}
-	/* the loop's last run had nothing injected: it must have written it all */
-	run(L"fmread -q --check inj.bin", &c);
-	truth("injected: fmwrite runs to completion once nothing fails", r.code == 0 && n > 20 &&
-	    match("fmwrite: wrote 20000000 integers to \"inj.bin\"*\n", r.err, r.errlen) &&
-	    c.code == 0 && match("inj.bin: valid, 20000000 integers, *\n", c.out, c.outlen));
-	release(&c);
-	release(&r);
 	DeleteFileW(L"inj.bin");
+	free(old[1]);
 
 	/* the reader: printing, and checking a file of several views */
 	/* a failure while printing may leave a beginning, never a wrong line */
@@ -1358,6 +1720,11 @@ int wmain(int argc, wchar_t **argv)
 	test_closed_pipe();
 	test_foreign_mappings();
 	test_security();
+	test_refused_writes();
+	test_not_files();
+	test_spellings();
+	test_flipping();
+	test_kill_points();
 	test_interrupted();
 	test_large();
 	test_corpus();

@@ -15,6 +15,7 @@
 #define WIN32_LEAN_AND_MEAN
 #endif
 #include <windows.h>
+#include <aclapi.h>
 
 int fm_fail_now(void);   /* tests/inject.c: is this call the Nth? */
 
@@ -23,6 +24,7 @@ int fm_fail_now(void);   /* tests/inject.c: is this call the Nth? */
 
 #define AddAccessAllowedAce(...) FM_INJECT(FALSE, AddAccessAllowedAce(__VA_ARGS__))
 #define CloseHandle(...) FM_INJECT(FALSE, CloseHandle(__VA_ARGS__))
+#define CreateEventExW(...) FM_INJECT((HANDLE)NULL, CreateEventExW(__VA_ARGS__))
 #define CreateEventW(...) FM_INJECT((HANDLE)NULL, CreateEventW(__VA_ARGS__))
 #define CreateFileMappingW(...) FM_INJECT((HANDLE)NULL, CreateFileMappingW(__VA_ARGS__))
 #define CreateFileW(...) FM_INJECT(INVALID_HANDLE_VALUE, CreateFileW(__VA_ARGS__))
@@ -30,8 +32,11 @@ int fm_fail_now(void);   /* tests/inject.c: is this call the Nth? */
 #define DeleteFileW(...) FM_INJECT(FALSE, DeleteFileW(__VA_ARGS__))
 #define FlushFileBuffers(...) FM_INJECT(FALSE, FlushFileBuffers(__VA_ARGS__))
 #define FlushViewOfFile(...) FM_INJECT(FALSE, FlushViewOfFile(__VA_ARGS__))
+#define GetFileInformationByHandleEx(...) FM_INJECT(FALSE, GetFileInformationByHandleEx(__VA_ARGS__))
 #define GetFileSizeEx(...) FM_INJECT(FALSE, GetFileSizeEx(__VA_ARGS__))
+#define GetFinalPathNameByHandleW(...) FM_INJECT(0, GetFinalPathNameByHandleW(__VA_ARGS__))
 #define GetFullPathNameW(...) FM_INJECT(0, GetFullPathNameW(__VA_ARGS__))
+#define GetSecurityInfo(...) FM_INJECT(ERROR_NOT_ENOUGH_MEMORY, GetSecurityInfo(__VA_ARGS__))
 #define GetTokenInformation(...) FM_INJECT(FALSE, GetTokenInformation(__VA_ARGS__))
 #define InitializeAcl(...) FM_INJECT(FALSE, InitializeAcl(__VA_ARGS__))
 #define InitializeSecurityDescriptor(...) FM_INJECT(FALSE, InitializeSecurityDescriptor(__VA_ARGS__))
@@ -41,9 +46,8 @@ int fm_fail_now(void);   /* tests/inject.c: is this call the Nth? */
 #define OpenFileMappingW(...) FM_INJECT((HANDLE)NULL, OpenFileMappingW(__VA_ARGS__))
 #define OpenProcessToken(...) FM_INJECT(FALSE, OpenProcessToken(__VA_ARGS__))
 #define ReadFile(...) FM_INJECT(FALSE, ReadFile(__VA_ARGS__))
-#define SetEndOfFile(...) FM_INJECT(FALSE, SetEndOfFile(__VA_ARGS__))
 #define SetEvent(...) FM_INJECT(FALSE, SetEvent(__VA_ARGS__))
-#define SetFilePointerEx(...) FM_INJECT(FALSE, SetFilePointerEx(__VA_ARGS__))
+#define SetFileInformationByHandle(...) FM_INJECT(FALSE, SetFileInformationByHandle(__VA_ARGS__))
 #define SetSecurityDescriptorDacl(...) FM_INJECT(FALSE, SetSecurityDescriptorDacl(__VA_ARGS__))
 #define UnmapViewOfFile(...) FM_INJECT(FALSE, UnmapViewOfFile(__VA_ARGS__))
 #define VirtualAlloc(...) FM_INJECT((LPVOID)NULL, VirtualAlloc(__VA_ARGS__))
