@@ -141,7 +141,8 @@ int fail(const wchar_t *call, const wchar_t *subject, DWORD err)
 	    error_text(err, text, 512), (unsigned long)err);
 }
 
-static void say_warning(const wchar_t *fmt, ...)
+/* A line that is no error but is always said, even with -q (a warning, a refusal to trust). */
+void note(const wchar_t *fmt, ...)
 {
 	va_list ap;
 
@@ -155,7 +156,7 @@ void warn(const wchar_t *call, const wchar_t *subject, DWORD err)
 {
 	wchar_t text[512];
 
-	say_warning(L"warning: %ls(\"%ls\"): %ls (error %lu)", call, subject,
+	note(L"warning: %ls(\"%ls\"): %ls (error %lu)", call, subject,
 	    error_text(err, text, 512), (unsigned long)err);
 }
 
@@ -526,7 +527,6 @@ void on_fault(struct window w[2], int code, const wchar_t *what, const wchar_t *
 
 /* ---- names, identity and ownership ---- */
 
-#define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
 #define FILE_CS_CASE_SENSITIVE 1  /* FILE_CS_FLAG_CASE_SENSITIVE_DIR; not in mingw's headers */
 
 /* A file's identity, the same for every spelling of it: volume serial and file ID. */

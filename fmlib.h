@@ -59,6 +59,7 @@ int parse_args(int argc, wchar_t **argv, const struct option *opts,
 
 void say(const wchar_t *fmt, ...);
 void msg(const wchar_t *fmt, ...);
+void note(const wchar_t *fmt, ...);
 void set_fate(const wchar_t *fmt, ...);
 void info(const struct args *a, const wchar_t *fmt, ...);
 int fail(const wchar_t *call, const wchar_t *subject, DWORD err);
@@ -113,6 +114,8 @@ void progress_end(struct progress *p);
  * then its own long name when it exists (else as given); and its folder's
  * identity, which names it.
  */
+/* a share mode that stands in nobody's way: for opens that only look */
+#define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
 #define FM_PATH 32768             /* the longest path Windows takes, in wchar_t */
 struct place {
 	wchar_t path[FM_PATH];

@@ -400,14 +400,14 @@ static int trusted(const struct args *a, const wchar_t *name, HANDLE map)
 		return failx(EXIT_DATA, L"\"%ls\": another user owns this mapping (%ls); not read",
 		    name, owner);
 	if (!ok) {
-		msg(L"not reading live mapping \"%ls\": another user owns it (%ls); reading the file",
+		note(L"not reading live mapping \"%ls\": another user owns it (%ls); reading the file",
 		    name, owner);
 		return NOT_OURS;
 	}
 	if (a->file == NULL || (rc = same_file(map, a->file, &ok)) != 0)
 		return rc;
 	if (!ok) {
-		msg(L"not reading live mapping \"%ls\": it is not a mapping of \"%ls\"; reading the file",
+		note(L"not reading live mapping \"%ls\": it is not a mapping of \"%ls\"; reading the file",
 		    name, a->file);
 		return NOT_OURS;
 	}

@@ -82,8 +82,7 @@ static int may_replace(const struct args *a, const struct place *pl)
 	if (!pl->exists || a->force)
 		return 0;
 	/* shared every way: a holding writer or a reader may have it open */
-	f = CreateFileW(pl->path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-	    NULL, OPEN_EXISTING, 0, NULL);
+	f = CreateFileW(pl->path, GENERIC_READ, SHARE_ALL, NULL, OPEN_EXISTING, 0, NULL);
 	if (f == INVALID_HANDLE_VALUE)
 		return fail(L"CreateFileW", a->file, GetLastError());
 	if (!GetFileSizeEx(f, &size))
