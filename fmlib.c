@@ -529,18 +529,29 @@ void on_fault(struct window w[2], int code, const wchar_t *what, const wchar_t *
 
 #define FILE_CS_CASE_SENSITIVE 1  /* FILE_CS_FLAG_CASE_SENSITIVE_DIR; not in mingw's headers */
 
-/* A file's identity, the same for every spelling of it: volume serial and file ID. */
-static int identify(const wchar_t *path, FILE_ID_INFO *id)
+/*
+ * A file's identity: its volume serial and file ID, and its final path (one
+ * spelling for every spelling). The path matters too: under Wine two
+ * tmpfs mounts report the same serial (0) and the same inode numbers.
+ */
+struct identity {
+	FILE_ID_INFO id;
+	wchar_t path[FM_PATH];
+};
+
+static int identify(const wchar_t *path, struct identity *who)
 {
 	/* no data access asked, so no share mode of anyone else's stands in the way */
 	HANDLE h = CreateFileW(path, FILE_READ_ATTRIBUTES, SHARE_ALL, NULL, OPEN_EXISTING, 0, NULL);
+	DWORD n;
 	BOOL ok;
 
 	if (h == INVALID_HANDLE_VALUE)
 		return 0;
-	ok = GetFileInformationByHandleEx(h, FileIdInfo, id, sizeof *id);
+	ok = GetFileInformationByHandleEx(h, FileIdInfo, &who->id, sizeof who->id);
+	n = GetFinalPathNameByHandleW(h, who->path, FM_PATH, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
 	close_handle(h, path);
-	return ok;
+	return ok && n > 0 && n < FM_PATH;
 }
 
 /*
@@ -566,10 +577,13 @@ int locate(const wchar_t *file, struct place *pl)
 	pl->exists = h != INVALID_HANDLE_VALUE;
 	if (pl->exists)
 		n = GetFinalPathNameByHandleW(h, pl->path, FM_PATH, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
-	else if ((err = GetLastError()) == ERROR_FILE_NOT_FOUND)
-		n = GetFullPathNameW(file, FM_PATH, pl->path, NULL);
-	else
+	else if ((err = GetLastError()) != ERROR_FILE_NOT_FOUND)
 		return fail(L"CreateFileW", file, err);
+	else if (GetFileAttributesW(file) != INVALID_FILE_ATTRIBUTES)
+		/* there, yet not found when opened: a link to nothing (Windows; Wine hides those) */
+		return failx(EXIT_SYSTEM, L"\"%ls\" is a link to a file that does not exist", file);
+	else
+		n = GetFullPathNameW(file, FM_PATH, pl->path, NULL);
 	err = GetLastError();
 	close_handle(h, file);
 	if (n == 0 || n >= FM_PATH)
@@ -638,8 +652,11 @@ int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_
 	/* kernel32 only: user32's CharUpper alone costs ~50 ms of start-up under Wine */
 	if (pl->fold)
 		LCMapStringEx(LOCALE_NAME_INVARIANT, LCMAP_UPPERCASE, leaf, n, leaf, n, NULL, NULL, 0);
+	/* the folder's final path too: under Wine, folders on two tmpfs mounts
+	 * can have the same serial (0) and the same inode number */
 	h = fnv(h, &pl->dir.VolumeSerialNumber, sizeof pl->dir.VolumeSerialNumber);
 	h = fnv(h, &pl->dir.FileId, sizeof pl->dir.FileId);
+	h = fnv(h, pl->path, pl->leaf * sizeof *pl->path);
 	h = fnv(h, leaf, (size_t)n * sizeof *leaf);
 	swprintf(name, NAME_MAX, L"%lsfmipc-%08lx%08lx", ns, (unsigned long)(h >> 32),
 	    (unsigned long)(h & 0xFFFFFFFFu));
@@ -656,7 +673,7 @@ int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_
 int same_file(HANDLE map, const wchar_t *file, int *same)
 {
 	static wchar_t got[FM_PATH], path[FM_PATH + 16];
-	FILE_ID_INFO a, b;
+	static struct identity a, b;
 	void *view;
 	DWORD n;
 
@@ -675,8 +692,8 @@ int same_file(HANDLE map, const wchar_t *file, int *same)
 	/* a file that cannot be opened, or FILE gone, is simply not proven the same */
 	if (!identify(file, &a) || !identify(path, &b))
 		return 0;
-	*same = a.VolumeSerialNumber == b.VolumeSerialNumber &&
-	    memcmp(&a.FileId, &b.FileId, sizeof a.FileId) == 0;
+	*same = a.id.VolumeSerialNumber == b.id.VolumeSerialNumber &&
+	    memcmp(&a.id.FileId, &b.id.FileId, sizeof a.id.FileId) == 0 && wcscmp(a.path, b.path) == 0;
 	return 0;
 }
 

@@ -67,9 +67,10 @@ static struct writer {
 } wr;
 
 /*
- * May FILE be replaced? A non-empty file that is not a MEMORYDATA file may
- * not, unless --force. FILE is only read here: it stays byte for byte as it
- * is until a complete new file takes its place.
+ * May FILE be replaced? A read-only file may not (Windows refuses to rename
+ * over one; Wine, run as root, would not), nor a non-empty file that is not a
+ * MEMORYDATA file, unless --force. FILE is only read here: it stays byte for
+ * byte as it is until a complete new file takes its place.
  */
 static int may_replace(const struct args *a, const struct place *pl)
 {
@@ -79,7 +80,11 @@ static int may_replace(const struct args *a, const struct place *pl)
 	HANDLE f;
 	int rc = 0;
 
-	if (!pl->exists || a->force)
+	if (!pl->exists)
+		return 0;
+	if (GetFileAttributesW(pl->path) & FILE_ATTRIBUTE_READONLY)
+		return failx(EXIT_SYSTEM, L"\"%ls\" is read-only", a->file);
+	if (a->force)
 		return 0;
 	/* shared every way: a holding writer or a reader may have it open */
 	f = CreateFileW(pl->path, GENERIC_READ, SHARE_ALL, NULL, OPEN_EXISTING, 0, NULL);

@@ -1173,6 +1173,14 @@ static void test_refused_writes(void)
 	    !exists_like(L"victim.bin.fmwrite-*"));
 	CloseHandle(m);
 
+	copy_good(L"readonly.bin");
+	SetFileAttributesW(L"readonly.bin", FILE_ATTRIBUTE_READONLY);
+	expect("a read-only FILE is not replaced, even with --force", L"fmwrite --force -n 5 readonly.bin", 2, "",
+	    "fmwrite: \"readonly.bin\" is read-only; \"readonly.bin\" left as it was\n");
+	truth("... byte for byte, and no new file beside it", still_good(L"readonly.bin") &&
+	    !exists_like(L"readonly.bin.fmwrite-*"));
+	SetFileAttributesW(L"readonly.bin", FILE_ATTRIBUTE_NORMAL);
+
 	/* another user's events could fake "ready" or end the hold: refused */
 	m = CreateEventW(sd_of(L"system"), TRUE, FALSE, L"Local\\e2e-sq3.done");
 	expect("NAME.done that another user owns: refused, FILE left as it was",

@@ -190,6 +190,30 @@ check "... while data.bin's holder still serves data.bin" 'seq 0 3 | cmp -s - "$
 wait $wpid
 rm -f "$WINEPREFIX/dosdevices/y:"
 
+# Two tmpfs mounts: under Wine both report volume serial 0 and their first
+# files the same inode number. The same name in each is still two files.
+mkdir -p "$dir/m1" "$dir/m2"
+if mount -t tmpfs -o size=4m tmpfs "$dir/m1" 2>/dev/null && mount -t tmpfs -o size=4m tmpfs "$dir/m2" 2>/dev/null; then
+	wine build/fmwrite.exe -q -n 7 "$dir/m2/data.bin"
+	wine build/fmwrite.exe --hold 60 -n 3 "$dir/m1/data.bin" 2>"$dir/w.err" &
+	wpid=$!
+	i=0
+	while ! grep -q holding "$dir/w.err" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.2; i=$((i + 1)); done
+	wine build/fmread.exe "$dir/m2/data.bin" >"$dir/out" 2>"$dir/err"
+	check "two mounts, one name each: m1's holder is not read for m2/data.bin" \
+		'seq 0 6 | cmp -s - "$dir/out" && one_line "$dir/err" "^fmread: reading file "'
+	wine build/fmwrite.exe -q -n 9 "$dir/m2/data.bin" 2>"$dir/err"
+	check "... and m2/data.bin is written while m1/data.bin is held" \
+		'[ ! -s "$dir/err" ] && [ "$(stat -c %s "$dir/m2/data.bin")" = 100 ]'
+	wine build/fmread.exe -q "$dir/m1/data.bin" >/dev/null 2>&1
+	wait $wpid
+	umount "$dir/m1" "$dir/m2"
+else
+	umount "$dir/m1" 2>/dev/null
+	skipped=$((skipped + 2))
+	echo "SKIP two tmpfs mounts: cannot mount here (not root?)"
+fi
+
 rm -rf "${dir:?}"/*
 echo "host: $passed passed, $failed failed, $skipped skipped"
 [ $failed = 0 ]
