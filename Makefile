@@ -121,7 +121,7 @@ $(B)/sumbench: bench/sumbench.c memdata.h | $(DEPS)
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -o $@ bench/sumbench.c
 
 bench: $(PROGS) $(B)/writefile.exe $(B)/mapwrite.exe $(B)/sumbench
-	bash bench/run.sh
+	bash bench/run.sh $(NOSTDIN)
 
 # what only Linux can stage: a terminal, a file cut short, a full disk
 host: $(PROGS)
