@@ -160,9 +160,13 @@ live_read() {
 	wine build/fmread.exe "$3" >"$dir/out" 2>"$dir/err"
 	rc=$?
 	n=$4
+	f=$failed
 	check "$1" '[ $rc = 0 ] && seq 0 $((n - 1)) | cmp -s - "$dir/out" &&
 		one_line "$dir/err" "^fmread: attached to live mapping \"Local.fmipc-[0-9a-f]{16}\"\$"'
 	wait $wpid
+	wrc=$?
+	# on failure, the holder's side too: did it hold, and how did it end?
+	[ $f = $failed ] || { echo "  holder (exit $wrc) said:"; cat "$dir/w.err"; }
 }
 live_read "a reader by a symbolic link attaches to the writer of its target" \
 	"$dir/real/data.bin" "$dir/real/link.bin" 9
