@@ -12,52 +12,73 @@
 #include <stdio.h>
 #include <wchar.h>
 
-static const wchar_t exit_codes[] =
-	L"\nExit codes:\n"
-	L"  0  success\n"
-	L"  1  usage error\n"
-	L"  2  a system call failed (not found, access denied, in use, disk full,\n"
-	L"     name already taken)\n"
-	L"  3  the data is not a valid, complete MEMORYDATA file\n"
-	L"  4  timed out waiting\n"
-	L"  5  interrupted (Ctrl+C, Ctrl+Break, the console closed)\n";
+/*
+ * Lines are made and written under one lock: two threads may report at once,
+ * and the buffers are static. A line is as long as it needs to be (two paths
+ * of 32,767 characters fit); nothing is cut or dropped.
+ */
+static SRWLOCK line_lock = SRWLOCK_INIT;
+static wchar_t text[4 * FM_PATH], line[4 * FM_PATH + 256];
+static char utf8[3 * (4 * FM_PATH + 256)];
 
-/* Console: UTF-16 as is. File or pipe: UTF-8, so any name survives. */
-static void put(HANDLE h, const wchar_t *s)
+/*
+ * Console: UTF-16 as is. File or pipe: UTF-8, so any name survives. Returns
+ * the error of a failed write, or 0.
+ */
+static DWORD put(HANDLE h, const wchar_t *s)
 {
-	char buf[8192];
-	DWORD mode, done;
+	DWORD mode, done, len = (DWORD)wcslen(s), err = 0;
+	const char *p = utf8;
 	int n;
 
 	if (GetConsoleMode(h, &mode)) {
-		WriteConsoleW(h, s, (DWORD)wcslen(s), &done, NULL);
-		return;
+		for (; len > 0 && err == 0; s += done, len -= done)
+			if (!WriteConsoleW(h, s, len < 8192 ? len : 8192, &done, NULL))
+				err = GetLastError();
+		return err;
 	}
-	n = WideCharToMultiByte(CP_UTF8, 0, s, -1, buf, sizeof buf, NULL, NULL);
-	if (n > 1)
-		WriteFile(h, buf, (DWORD)n - 1, &done, NULL);
+	n = WideCharToMultiByte(CP_UTF8, 0, s, (int)len, utf8, sizeof utf8, NULL, NULL);
+	for (; n > 0 && err == 0; p += done, n -= (int)done)
+		if (!WriteFile(h, p, (DWORD)n, &done, NULL))
+			err = GetLastError();
+	return err;
 }
 
 static struct progress *showing;   /* a progress line is on the console */
 static wchar_t fate[FM_PATH + 64];  /* what became of FILE: every error line ends with it */
 
+/*
+ * Copies s to d, control characters shown as <0x1B>: a name with a newline
+ * or an escape sequence in it must not split a line or drive the terminal.
+ * (No file name can hold < or >, so the form cannot be mistaken for one.)
+ */
+static wchar_t *escape(wchar_t *d, const wchar_t *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || (*s >= 0x7F && *s < 0xA0))
+			d += swprintf(d, 8, L"<0x%02X>", (unsigned)*s);
+		else
+			*d++ = *s;
+	*d = 0;
+	return d;
+}
+
 /* One line on stderr: "prog: " and the formatted text; an error adds the fate. */
 static void vmsg(int error, const wchar_t *fmt, va_list ap)
 {
-	wchar_t line[4096];
-	int n = swprintf(line, 64, L"%ls: ", prog);
+	wchar_t *end;
 
+	AcquireSRWLockExclusive(&line_lock);
 	if (showing != NULL)
 		progress_end(showing);
-
-	if (vswprintf(line + n, 4094 - n, fmt, ap) < 0)
-		line[4094 - 1] = 0;      /* cut, not lost */
-	if (error && fate[0] != 0 && wcslen(line) + wcslen(fate) < 4092) {
-		wcscat(line, L"; ");
-		wcscat(line, fate);
-	}
-	wcscat(line, L"\n");
+	if (vswprintf(text, sizeof text / sizeof *text, fmt, ap) < 0)
+		wcscpy(text, L"(a message too long to show)");
+	end = escape(line + swprintf(line, 64, L"%ls: ", prog), text);
+	if (error && fate[0] != 0)
+		end = escape(wcscpy(end, L"; ") + 2, fate);
+	wcscpy(end, L"\n");
 	put(GetStdHandle(STD_ERROR_HANDLE), line);
+	ReleaseSRWLockExclusive(&line_lock);
 }
 
 /*
@@ -74,17 +95,23 @@ void set_fate(const wchar_t *fmt, ...)
 	va_end(ap);
 }
 
-/* Text on stdout (help, summaries), in the same encoding as errors. */
-void say(const wchar_t *fmt, ...)
+/*
+ * Text on stdout (help, summaries), in the same encoding as errors. A write
+ * that fails (a full disk, a closed pipe) is an error: 0 or EXIT_SYSTEM.
+ */
+int say(const wchar_t *fmt, ...)
 {
-	wchar_t line[4096];
 	va_list ap;
+	DWORD err;
 
 	va_start(ap, fmt);
-	if (vswprintf(line, 4096, fmt, ap) < 0)
-		line[4095] = 0;
+	AcquireSRWLockExclusive(&line_lock);
+	if (vswprintf(text, sizeof text / sizeof *text, fmt, ap) < 0)
+		wcscpy(text, L"(a text too long to show)\n");
+	err = put(GetStdHandle(STD_OUTPUT_HANDLE), text);
+	ReleaseSRWLockExclusive(&line_lock);
 	va_end(ap);
-	put(GetStdHandle(STD_OUTPUT_HANDLE), line);
+	return err != 0 ? fail(L"WriteFile", L"<stdout>", err) : 0;
 }
 
 /* An error line that no exit code goes with (a fault, an internal error). */
@@ -185,14 +212,48 @@ int write_all(HANDLE h, const void *buf, DWORD len)
 	return 0;
 }
 
-/* Last resort: no crash reaches the user as a dialog or a silent exit. */
+static struct window *fault_win[2];
+static void (*fault_abandon)(void);
+static volatile LONG ending;
+
+/*
+ * The one way out after an exception: one line (a second thread that gets
+ * here meanwhile waits for the end), let go of the views, let the program
+ * abandon what it made (fmwrite's new file), end. Not ExitProcess: it would
+ * run DLL detach with the other threads stopped anywhere.
+ */
+static void abort_with(int code, const wchar_t *fmt, ...)
+{
+	va_list ap;
+
+	if (InterlockedExchange(&ending, 1) != 0)
+		Sleep(INFINITE);
+	va_start(ap, fmt);
+	vmsg(1, fmt, ap);
+	va_end(ap);
+	if (fault_win[0] != NULL) {
+		UnmapViewOfFile(fault_win[0]->base);   /* NULL when nothing is mapped: harmless */
+		UnmapViewOfFile(fault_win[1]->base);
+	}
+	if (fault_abandon != NULL)
+		fault_abandon();
+	TerminateProcess(GetCurrentProcess(), (UINT)code);
+}
+
+/* What to do, should the program stop at an exception: fmwrite removes its new file. */
+void on_abort(void (*abandon)(void))
+{
+	fault_abandon = abandon;
+}
+
+/* Last resort: no crash reaches the user as a dialog, a silent exit or a lie. */
 static LONG WINAPI crashed(EXCEPTION_POINTERS *ep)
 {
 	EXCEPTION_RECORD *r = ep->ExceptionRecord;
 
-	msg(L"internal error: exception 0x%08lX at %p", (unsigned long)r->ExceptionCode,
-	    r->ExceptionAddress);
-	ExitProcess(EXIT_DATA);
+	abort_with(EXIT_INTERNAL, L"internal error: exception 0x%08lX at %p (a bug: please report it)",
+	    (unsigned long)r->ExceptionCode, r->ExceptionAddress);
+	return EXCEPTION_CONTINUE_SEARCH;
 }
 
 /* Decimal digits only, lo..hi; no sign, no space, no overflow. */
@@ -276,18 +337,18 @@ int parse_args(int argc, wchar_t **argv, const struct option *opts,
 	for (i = 1; i < argc; i++) {
 		s = argv[i];
 		if (options && (is(s, L"-h") || is(s, L"--help") || is(s, L"/?"))) {
-			say(L"%ls%ls", usage, exit_codes);
-			return EXIT_OK;
+			return say(L"%ls%ls", usage, exit_codes);
 		}
 		if (options && is(s, L"--version")) {
-			say(L"%ls %ls\n", prog, FM_VERSION);
-			return EXIT_OK;
+			return say(L"%ls %ls\n", prog, FM_VERSION);
 		}
 		if (options && is(s, L"--")) {
 			options = 0;
 		} else if (!options || s[0] != L'-' || s[1] == 0) {
 			if (a->file)
 				return failx(EXIT_USAGE, L"more than one FILE: \"%ls\" (see --help)", s);
+			if (s[wcsspn(s, L" \t")] == 0)
+				return failx(EXIT_USAGE, L"FILE \"%ls\" is empty or blank (see --help)", s);
 			a->file = s;
 		} else if (is(s, L"-q") || is(s, L"--quiet")) {
 			a->quiet = 1;
@@ -313,7 +374,7 @@ int parse_args(int argc, wchar_t **argv, const struct option *opts,
  */
 #define FM_ALIGN ((uintptr_t)2 << 20)
 
-static unsigned char *map_view(HANDLE map, DWORD access, uint64_t off, size_t len, size_t ask)
+static unsigned char *map_view(HANDLE map, DWORD access, uint64_t off, size_t len)
 {
 	DWORD hi = (DWORD)(off >> 32), lo = (DWORD)off;
 	unsigned char *room, *p;
@@ -325,10 +386,10 @@ static unsigned char *map_view(HANDLE map, DWORD access, uint64_t off, size_t le
 			break;
 		VirtualFree(room, 0, MEM_RELEASE);
 		room = (unsigned char *)(((uintptr_t)room + FM_ALIGN - 1) & ~(FM_ALIGN - 1));
-		if ((p = MapViewOfFileEx(map, access, hi, lo, ask, room)) != NULL)
+		if ((p = MapViewOfFileEx(map, access, hi, lo, len, room)) != NULL)
 			return p;
 	}
-	return MapViewOfFile(map, access, hi, lo, ask);
+	return MapViewOfFile(map, access, hi, lo, len);
 }
 
 /* Points *p at byte `pos` of the mapping, moving the view if need be. */
@@ -344,9 +405,7 @@ int win_at(struct window *w, uint64_t pos, unsigned char **p, size_t *avail)
 
 		if ((rc = win_close(w)) != 0)
 			return rc;
-		/* the last view asks for size 0, "to the end": a live mapping's
-		 * size is known only in whole pages, and asking past its end fails */
-		w->base = map_view(w->map, w->access, off, len, off + len == w->size ? 0 : len);
+		w->base = map_view(w->map, w->access, off, len);
 		if (w->base == NULL)
 			return fail(L"MapViewOfFile", w->subject, GetLastError());
 		w->off = off;
@@ -357,6 +416,24 @@ int win_at(struct window *w, uint64_t pos, unsigned char **p, size_t *avail)
 	return 0;
 }
 
+/*
+ * FlushViewOfFile can fail for a moment with ERROR_LOCK_VIOLATION while the
+ * file system is busy with the same file (another flush, say): on NTFS it
+ * is transient, so it is tried again, ten times over about half a second.
+ */
+static BOOL flush_view(void *base)
+{
+	int tries;
+
+	for (tries = 1;; tries++) {
+		if (FlushViewOfFile(base, 0))
+			return TRUE;
+		if (GetLastError() != ERROR_LOCK_VIOLATION || tries == 10)
+			return FALSE;
+		Sleep(10 * tries);
+	}
+}
+
 /* Flushes a written view (an error if that fails) and unmaps it. */
 int win_close(struct window *w)
 {
@@ -364,7 +441,7 @@ int win_close(struct window *w)
 
 	if (w->len == 0)
 		return 0;
-	if ((w->access & FILE_MAP_WRITE) && !FlushViewOfFile(w->base, 0))
+	if ((w->access & FILE_MAP_WRITE) && !flush_view(w->base))
 		rc = fail(L"FlushViewOfFile", w->subject, GetLastError());
 	if (!UnmapViewOfFile(w->base))
 		warn(L"UnmapViewOfFile", w->subject, GetLastError());
@@ -373,8 +450,13 @@ int win_close(struct window *w)
 	return rc;
 }
 
-/* Calls fn on each run of data[from..to-1] that one view holds. */
-int win_each(struct window *w, uint64_t from, uint64_t to, each_fn *fn, void *ctx)
+/*
+ * Calls fn on each run of data[from..to-1] that one view holds. Stops, and
+ * returns HALTED without a word, at Ctrl+C or when *halt is set (the other
+ * half has failed); the caller says which.
+ */
+int win_each(struct window *w, uint64_t from, uint64_t to, each_fn *fn, void *ctx,
+    volatile LONG *halt)
 {
 	unsigned char *p;
 	size_t n, avail;
@@ -382,6 +464,8 @@ int win_each(struct window *w, uint64_t from, uint64_t to, each_fn *fn, void *ct
 	int rc;
 
 	for (i = from; i < to; i += n) {
+		if (interrupted || (halt != NULL && *halt))
+			return HALTED;
 		if ((rc = win_at(w, md_file_size(i), &p, &avail)) != 0)
 			return rc;
 		n = avail / sizeof(int32_t);
@@ -401,15 +485,20 @@ struct half {
 	each_fn *fn;
 	void *ctx;
 	uint64_t from, to;
+	volatile LONG *halt;     /* shared: set by the first half to fail */
 	int rc;
 };
 
 static DWORD WINAPI do_half(void *arg)
 {
 	struct half *h = arg;
-	int rc = win_each(h->w, h->from, h->to, h->fn, h->ctx);
+	int rc = win_each(h->w, h->from, h->to, h->fn, h->ctx, h->halt);
 
-	h->rc = win_close(h->w) != 0 && rc == 0 ? EXIT_SYSTEM : rc;
+	if (win_close(h->w) != 0 && rc == 0)
+		rc = EXIT_SYSTEM;
+	if (rc != 0 && rc != HALTED)
+		InterlockedExchange(h->halt, 1);
+	h->rc = rc;
 	return 0;
 }
 
@@ -418,13 +507,15 @@ static DWORD WINAPI do_half(void *arg)
  * its own through w[1]: the kernel's work for each page, and the reading of
  * memory, run on the core that touches it. Data that fits in two windows is
  * not worth a thread; without one, this thread does both halves. Half k
- * calls fn with ctx[k]. Both windows are closed afterwards.
+ * calls fn with ctx[k]. The first half to fail stops the other. Both windows
+ * are closed afterwards. HALTED: Ctrl+C stopped it, unsaid.
  */
 int win_halves(struct window w[2], uint64_t count, each_fn *fn, void *ctx[2])
 {
+	volatile LONG halt = 0;
 	struct half h[2] = {
-		{ &w[0], fn, ctx[0], 0, count, 0 },
-		{ &w[1], fn, ctx[1], count, count, 0 },
+		{ &w[0], fn, ctx[0], 0, count, &halt, 0 },
+		{ &w[1], fn, ctx[1], count, count, &halt, 0 },
 	};
 	HANDLE thread = NULL;
 
@@ -439,21 +530,32 @@ int win_halves(struct window w[2], uint64_t count, each_fn *fn, void *ctx[2])
 	} else {
 		do_half(&h[1]);
 	}
-	return h[0].rc != 0 ? h[0].rc : h[1].rc;
+	return h[0].rc != 0 && h[0].rc != HALTED ? h[0].rc : h[1].rc != 0 ? h[1].rc : h[0].rc;
 }
 
-static struct window *fault_win[2];
 static int fault_code;
 static const wchar_t *fault_what, *fault_why, *fault_file;
-static void (*fault_abandon)(void);
-static volatile LONG fault_seen;
 
-/* A write through a view faults when the disk is full: say so when it is. */
-static const wchar_t *why_fault(void)
+/*
+ * Why a view faulted. Windows raises EXCEPTION_IN_PAGE_ERROR with the I/O's
+ * NTSTATUS as its third parameter: say what it means. Wine raises an access
+ * violation and no status: then the disk full is judged by its free space.
+ */
+static const wchar_t *why_fault(const EXCEPTION_RECORD *r, wchar_t *buf)
 {
 	wchar_t dir[MAX_PATH], *slash;
 	ULARGE_INTEGER free;
 
+	if (r->ExceptionCode == EXCEPTION_IN_PAGE_ERROR && r->NumberParameters >= 3) {
+		LONG st = (LONG)r->ExceptionInformation[2];
+
+		swprintf(buf, 96, L"%ls, status 0x%08lX",
+		    st == (LONG)0xC000007F ? L"disk full" :          /* STATUS_DISK_FULL */
+		    st == (LONG)0xC0000185 ? L"the device failed" :  /* STATUS_IO_DEVICE_ERROR */
+		    st == (LONG)0xC000009C ? L"a bad sector" :       /* STATUS_DEVICE_DATA_ERROR */
+		    fault_why, (unsigned long)st);
+		return buf;
+	}
 	if (fault_file == NULL || GetFullPathNameW(fault_file, MAX_PATH, dir, NULL) - 1 >= MAX_PATH - 1)
 		return fault_why;
 	if ((slash = wcsrchr(dir, L'\\')) != NULL)
@@ -465,17 +567,15 @@ static const wchar_t *why_fault(void)
 
 /*
  * An access to a view faults when the file shrinks under it, or the disk
- * fails or fills. Windows raises EXCEPTION_IN_PAGE_ERROR, Wine an access
- * violation; either is ours only when it hits one of our views (mingw gcc
- * has no __try in C, hence a vectored handler). The first fault says so,
- * lets go of the views, lets the program abandon what it made (fmwrite's new
- * file) and ends the process; a fault in another thread meanwhile, in a view
- * just let go, waits for that end.
+ * fails or fills. Either is ours only when it hits one of our views (mingw
+ * gcc has no __try in C, hence a vectored handler); then the program ends
+ * the one way (abort_with).
  */
 static LONG CALLBACK view_fault(EXCEPTION_POINTERS *ep)
 {
 	EXCEPTION_RECORD *r = ep->ExceptionRecord;
 	DWORD code = r->ExceptionCode;
+	wchar_t why[96];
 	struct window *w;
 	ULONG_PTR at;
 	int i;
@@ -483,37 +583,29 @@ static LONG CALLBACK view_fault(EXCEPTION_POINTERS *ep)
 	if ((code != EXCEPTION_IN_PAGE_ERROR && code != EXCEPTION_ACCESS_VIOLATION) ||
 	    r->NumberParameters < 2)
 		return EXCEPTION_CONTINUE_SEARCH;
-	if (fault_seen)
-		Sleep(INFINITE);
+	if (ending)
+		Sleep(INFINITE);         /* a view just let go of, as the program ends */
 	for (i = 0; i < 2; i++) {
 		w = fault_win[i];
 		if (w == NULL || w->len == 0)
 			continue;
 		at = r->ExceptionInformation[1] - (ULONG_PTR)w->base;
-		if (at >= w->len)
-			continue;
-		if (InterlockedExchange(&fault_seen, 1) != 0)
-			Sleep(INFINITE);
-		msg(L"%ls \"%ls\" at offset %llu: %ls (exception 0x%08lX)", fault_what,
-		    w->subject, (unsigned long long)(w->off + at), why_fault(), (unsigned long)code);
-		UnmapViewOfFile(fault_win[0]->base);   /* NULL when nothing is mapped: harmless */
-		UnmapViewOfFile(fault_win[1]->base);
-		if (fault_abandon != NULL)
-			fault_abandon();
-		/* not ExitProcess: it would run DLL detach with the other threads stopped anywhere */
-		TerminateProcess(GetCurrentProcess(), (UINT)fault_code);
+		if (at < w->len)
+			abort_with(fault_code, L"%ls \"%ls\" at offset %llu: %ls (exception 0x%08lX)",
+			    fault_what, w->subject, (unsigned long long)(w->off + at), why_fault(r, why),
+			    (unsigned long)code);
 	}
 	return EXCEPTION_CONTINUE_SEARCH;
 }
 
 /*
  * From now on a fault in the view of w[0] or w[1] ends the program with one
- * line and `code`, after `abandon` (if not NULL) has removed what it made.
+ * line and `code`, after the on_abort function has removed what it made.
  * `file`, when not NULL, is being written: if its disk has no room left, the
  * line says "disk full" instead of `why`.
  */
 void on_fault(struct window w[2], int code, const wchar_t *what, const wchar_t *why,
-    const wchar_t *file, void (*abandon)(void))
+    const wchar_t *file)
 {
 	fault_win[0] = &w[0];
 	fault_win[1] = &w[1];
@@ -521,7 +613,6 @@ void on_fault(struct window w[2], int code, const wchar_t *what, const wchar_t *
 	fault_code = code;
 	fault_what = what;
 	fault_why = why;
-	fault_abandon = abandon;
 	AddVectoredExceptionHandler(1, view_fault);
 }
 
@@ -625,6 +716,13 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
+static int has_prefix(const wchar_t *s, const wchar_t *prefix)
+{
+	int n = (int)wcslen(prefix);
+
+	return (int)wcslen(s) >= n && CompareStringOrdinal(s, n, prefix, n, TRUE) == CSTR_EQUAL;
+}
+
 /*
  * The mapping's name: --name as given, in Local\ unless it names its
  * namespace; else Local\fmipc- and a hash (FNV-1a) of what FILE is, not how
@@ -642,9 +740,21 @@ int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_
 	int n;
 
 	if (a->name != NULL) {
-		if (wcsncmp(a->name, L"Local\\", 6) == 0 || wcsncmp(a->name, L"Global\\", 7) == 0)
-			ns = L"";
-		swprintf(name, NAME_MAX, L"%ls%ls", ns, a->name);
+		const wchar_t *rest = a->name;
+
+		/* the system takes the prefixes in any case; the name keeps Windows' spelling */
+		if (has_prefix(rest, L"Local\\")) {
+			if (a->global)
+				return failx(EXIT_USAGE, L"--global with --name \"%ls\": the name says "
+				    L"Local\\ (see --help)", a->name);
+			ns = L"Local\\", rest += 6;
+		} else if (has_prefix(rest, L"Global\\")) {
+			ns = L"Global\\", rest += 7;
+		}
+		if (*rest == 0 || wcschr(rest, L'\\') != NULL)
+			return failx(EXIT_USAGE, L"bad name \"%ls\": a backslash may only end a "
+			    L"Local\\ or Global\\ at its start, and a name follows it (see --help)", a->name);
+		swprintf(name, NAME_MAX, L"%ls%ls", ns, rest);
 		return 0;
 	}
 	wcscpy(leaf, pl->path + pl->leaf);
@@ -844,6 +954,16 @@ int watch_interrupts(void)
 HANDLE interrupt_event(void)
 {
 	return stop;
+}
+
+/* The line for work that Ctrl+C stopped, said once however many threads see it. */
+int interrupted_while(const wchar_t *doing, const wchar_t *subject)
+{
+	static volatile LONG said;
+
+	if (InterlockedExchange(&said, 1) == 0)
+		msg(L"interrupted while %ls \"%ls\"", doing, subject);
+	return EXIT_INTERRUPTED;
 }
 
 /*

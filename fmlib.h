@@ -15,17 +15,19 @@
 
 #define FM_VERSION L"1.0"
 
-/* The exit codes of both programs (README, --help). */
+/* The exit codes (README; each program's --help lists its own). */
 enum {
 	EXIT_OK,        /* success */
 	EXIT_USAGE,     /* bad command line */
 	EXIT_SYSTEM,    /* a system call failed */
 	EXIT_DATA,      /* not a valid, complete MEMORYDATA file */
-	EXIT_TIMEOUT,   /* gave up waiting */
-	EXIT_INTERRUPTED /* Ctrl+C, Ctrl+Break or the console closed */
+	EXIT_TIMEOUT,   /* gave up waiting (fmread) */
+	EXIT_INTERRUPTED, /* Ctrl+C, Ctrl+Break or the console closed */
+	EXIT_INTERNAL   /* a bug: an exception nobody expected */
 };
 
 #define NOT_YET (-1)    /* not there or not complete yet: worth waiting for */
+#define HALTED (-3)     /* work stopped by Ctrl+C or by the other half's failure; unsaid */
 
 /* Everything either program can be told; each takes what its table lists. */
 struct args {
@@ -52,12 +54,13 @@ struct option {
 };
 
 extern const wchar_t *prog;  /* "fmwrite" or "fmread", for every line */
+extern const wchar_t exit_codes[];  /* the program's own, for --help */
 
 /* Returns -1 to go on, or the exit code when there is nothing more to do. */
 int parse_args(int argc, wchar_t **argv, const struct option *opts,
     const wchar_t *usage, struct args *a);
 
-void say(const wchar_t *fmt, ...);
+int say(const wchar_t *fmt, ...);
 void msg(const wchar_t *fmt, ...);
 void note(const wchar_t *fmt, ...);
 void set_fate(const wchar_t *fmt, ...);
@@ -74,6 +77,7 @@ int write_all(HANDLE h, const void *buf, DWORD len);
  * larger than its address space.
  */
 #define FM_WINDOW ((size_t)32 << 20)
+#define FM_GRAIN 65536u          /* views start on multiples of it (allocation granularity) */
 /* Data of more bytes than two windows is worth a second thread (win_halves). */
 #define FM_LARGE(bytes) ((bytes) > 2 * (uint64_t)FM_WINDOW)
 
@@ -90,10 +94,12 @@ struct window {
 int win_at(struct window *w, uint64_t pos, unsigned char **p, size_t *avail);
 int win_close(struct window *w);
 typedef int each_fn(void *ctx, int32_t *data, size_t n, uint64_t first);
-int win_each(struct window *w, uint64_t from, uint64_t to, each_fn *fn, void *ctx);
+int win_each(struct window *w, uint64_t from, uint64_t to, each_fn *fn, void *ctx,
+    volatile LONG *halt);
 int win_halves(struct window w[2], uint64_t count, each_fn *fn, void *ctx[2]);
 void on_fault(struct window w[2], int code, const wchar_t *what, const wchar_t *why,
-    const wchar_t *file, void (*abandon)(void));
+    const wchar_t *file);
+void on_abort(void (*abandon)(void));
 
 /* Progress on a console: "fmwrite: 45% 1234 MB/s", rewritten in place. */
 struct progress {
@@ -134,5 +140,6 @@ int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suff
 int watch_interrupts(void);
 HANDLE interrupt_event(void);
 extern volatile LONG interrupted;
+int interrupted_while(const wchar_t *doing, const wchar_t *subject);
 
 #endif /* FMLIB_H */

@@ -40,6 +40,17 @@ static const wchar_t usage[] =
 	L"  -h, --help, /?   this text\n"
 	L"  --version        the version\n";
 
+const wchar_t exit_codes[] =
+	L"\nExit codes:\n"
+	L"  0  printed (or checked): FILE is valid and complete\n"
+	L"  1  usage error\n"
+	L"  2  a system call failed (not found, access denied, a failed write)\n"
+	L"  3  the data is not valid, complete MEMORYDATA data, or it changed while\n"
+	L"     it was printed: discard what was printed\n"
+	L"  4  timed out waiting (--wait)\n"
+	L"  5  interrupted (Ctrl+C, Ctrl+Break, the console closed)\n"
+	L"  6  internal error (a bug)\n";
+
 static const struct option options[] = {
 	{ NULL, L"--check", OPT_FLAG, offsetof(struct args, check) },
 	{ NULL, L"--name", OPT_STRING, offsetof(struct args, name) },
@@ -64,6 +75,7 @@ static struct {
 	int k;                       /* the block being filled */
 	int full[2];                 /* under lock */
 	int rc;                      /* the writer's failure, if any; under lock */
+	int quit;                    /* printing is given up; under lock */
 	SRWLOCK lock;
 	CONDITION_VARIABLE turned;
 	HANDLE thread;
@@ -80,15 +92,18 @@ static void set_full(int k, int v)
 	WakeConditionVariable(&out.turned);
 }
 
-/* Waits until full[k] is `until`; returns the writer's failure, if any. */
+/*
+ * Waits until full[k] is `until`; returns the writer's failure, if any, or
+ * HALTED at Ctrl+C or once printing is given up (out.quit).
+ */
 static int wait_full(int k, int until)
 {
 	int rc;
 
 	AcquireSRWLockExclusive(&out.lock);
-	while (out.full[k] != until)
-		SleepConditionVariableSRW(&out.turned, &out.lock, INFINITE, 0);
-	rc = out.rc;
+	while (out.full[k] != until && !out.quit && !interrupted)
+		SleepConditionVariableSRW(&out.turned, &out.lock, 100, 0);
+	rc = out.full[k] != until ? HALTED : out.rc;
 	ReleaseSRWLockExclusive(&out.lock);
 	return rc;
 }
@@ -101,9 +116,8 @@ static DWORD WINAPI write_blocks(void *arg)
 
 	(void)arg;
 	for (k = 0;; k ^= 1) {
-		wait_full(k, 1);
-		if (out.n[k] == 0)
-			return 0;            /* an empty block: the end */
+		if (wait_full(k, 1) == HALTED || out.n[k] == 0)
+			return 0;            /* given up, or an empty block: the end */
 		if (rc == 0 && (rc = write_all(h, out.buf[k], (DWORD)out.n[k])) != 0) {
 			AcquireSRWLockExclusive(&out.lock);
 			out.rc = rc;
@@ -135,19 +149,38 @@ static int flush_out(void)
 	return rc;
 }
 
-/* Writes what is left, then ends the writer; a failure of its own wins. */
+/*
+ * Writes what is left, then ends the writer; a failure of its own wins.
+ * Given up (rc not 0), the writer is told to quit, and a write it is blocked
+ * in (a pipe nobody drains) is cancelled; it gets 200 ms to end, and the
+ * process ends it anyway (under Wine, which cancels no pipe write, it must).
+ */
 static int end_output(int rc)
 {
 	if (rc == 0 && out.n[out.k] > 0)
 		rc = flush_out();
-	if (out.thread != NULL) {
+	if (out.thread == NULL)
+		return rc;
+	if (rc == 0) {
+		HANDLE h[2] = { out.thread, interrupt_event() };
+		DWORD r;
+
 		out.n[out.k] = 0;
 		set_full(out.k, 1);
-		WaitForSingleObject(out.thread, INFINITE);
-		close_handle(out.thread, L"<writer>");
-		if (rc == 0)
-			rc = out.rc;
+		/* should even this wait fail, the end is waited for without Ctrl+C */
+		if ((r = WaitForMultipleObjects(2, h, FALSE, INFINITE)) == WAIT_FAILED)
+			r = WaitForSingleObject(out.thread, INFINITE);
+		rc = r == WAIT_OBJECT_0 ? out.rc : HALTED;
 	}
+	if (rc != 0) {
+		AcquireSRWLockExclusive(&out.lock);
+		out.quit = 1;
+		ReleaseSRWLockExclusive(&out.lock);
+		WakeAllConditionVariable(&out.turned);
+		CancelSynchronousIo(out.thread);
+		WaitForSingleObject(out.thread, 200);
+	}
+	close_handle(out.thread, L"<writer>");
 	return rc;
 }
 
@@ -174,6 +207,8 @@ static int print(void *ctx, int32_t *data, size_t n, uint64_t first)
 	(void)first;
 	progress_add(pr->progress, n * sizeof *data);
 	for (i = 0; i < n; i += m) {
+		if (interrupted)
+			return HALTED;
 		room = sizeof out.buf[0] - out.n[out.k];
 		if (room < FMT_LINE * RUN + FMT_MAX) {
 			if ((rc = flush_out()) != 0)
@@ -222,11 +257,15 @@ static enum md_status read_header(const unsigned char *p, uint64_t size, struct 
 
 /*
  * Checks the header, then the checksum over all the data (in two halves, on
- * two threads: reading memory is its cost), then prints through w[0].
- * Unfinished data is NOT_YET when the caller can wait for it.
+ * two threads: reading memory is its cost), then prints through w[0]. `live`
+ * is the mapping's name when a writer's live mapping is read, NULL for a
+ * file, which must end where its data ends. Unfinished data is NOT_YET when
+ * the caller can wait for it.
  */
-static int show(struct window w[2], const struct args *a, int can_wait)
+static int show(struct window w[2], const struct args *a, int can_wait, const wchar_t *live)
 {
+	static wchar_t via[NAME_MAX + 24];
+	const wchar_t *subject = w[0].subject;
 	struct md_header h;
 	struct pass pass[2];
 	void *ctx[2] = { &pass[0], &pass[1] };
@@ -238,12 +277,22 @@ static int show(struct window w[2], const struct args *a, int can_wait)
 	DWORD mode;
 	int rc, bad;
 
+	via[0] = 0;
+	if (live != NULL && a->file != NULL)
+		swprintf(via, NAME_MAX + 24, L" (live mapping \"%ls\")", live);
 	if ((rc = win_at(&w[0], 0, &p, &avail)) != 0)
 		return rc;
 	if ((st = read_header(p, w[0].size, &h)) == MD_EINCOMPLETE && can_wait)
 		return NOT_YET;
+	if (st == MD_EINCOMPLETE)
+		return failx(EXIT_DATA, L"\"%ls\"%ls: incomplete: %ls", subject, via, live != NULL ?
+		    L"its writer is still writing it" : L"its writer stopped before it finished");
 	if (st != MD_OK)
-		return failx(EXIT_DATA, L"\"%ls\": %hs", w[0].subject, md_reason(st));
+		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", subject, via, md_reason(st));
+	if (live == NULL && w[0].size != md_file_size(h.count))
+		return failx(EXIT_DATA, L"\"%ls\": %llu bytes after the end of its data: not a "
+		    L"MEMORYDATA file as written", subject,
+		    (unsigned long long)(w[0].size - md_file_size(h.count)));
 	/* checked, then printed: two passes, or one with --check; no progress
 	 * line among the numbers when they go to the same console */
 	progress_start(&progress, a, L"reading", (a->check ? 1 : 2) * h.count * sizeof(int32_t));
@@ -253,6 +302,8 @@ static int show(struct window w[2], const struct args *a, int can_wait)
 	pass[0].progress = &progress;
 	pass[1] = pass[0];
 	rc = win_halves(w, h.count, add, ctx);
+	if (rc == HALTED)
+		rc = interrupted_while(L"checking", subject);
 	md_sum_join(&pass[0].sum, &pass[1].sum);
 	bad = rc == 0 && md_sum_final(&pass[0].sum) != h.checksum;
 	if (rc == 0 && !bad && !a->check) {
@@ -260,22 +311,23 @@ static int show(struct window w[2], const struct args *a, int can_wait)
 		start_output();
 		pr.progress = &progress;
 		md_sum_init(&pr.sum);
-		rc = win_each(&w[0], 0, h.count, print, &pr);
+		rc = win_each(&w[0], 0, h.count, print, &pr, NULL);
 		/* the last block goes out only when what was printed is what was checked */
 		if (rc == 0 && md_sum_final(&pr.sum) != h.checksum)
-			rc = failx(EXIT_DATA, L"\"%ls\": the data changed while it was printed; the "
-			    L"output is not valid", w[0].subject);
-		rc = end_output(rc);
+			rc = failx(EXIT_DATA, L"\"%ls\"%ls: the data changed while it was printed; "
+			    L"the output is not valid", subject, via);
+		if ((rc = end_output(rc)) == HALTED)
+			rc = interrupted_while(L"printing", subject);
 	}
 	progress_end(&progress);
 	if (rc != 0)
 		return rc;
 	if (bad)
-		return failx(EXIT_DATA, L"\"%ls\": %hs", w[0].subject, md_reason(MD_ECHECKSUM));
+		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", subject, via, md_reason(MD_ECHECKSUM));
 	if (a->check)
-		say(L"%ls: valid, %llu integers, checksum %08lx%08lx\n", w[0].subject,
+		return say(L"%ls: valid, %llu integers, checksum %08lx%08lx%ls\n", subject,
 		    (unsigned long long)h.count, (unsigned long)(h.checksum >> 32),
-		    (unsigned long)(h.checksum & 0xFFFFFFFFu));
+		    (unsigned long)(h.checksum & 0xFFFFFFFFu), via);
 	return 0;
 }
 
@@ -315,9 +367,9 @@ static int read_file(const struct args *a, int can_wait)
 	w[0].map = map, w[0].size = (uint64_t)size.QuadPart, w[0].access = FILE_MAP_READ;
 	w[0].subject = a->file;
 	w[1] = w[0];
-	on_fault(w, EXIT_DATA, L"reading", L"the file changed or could not be read", NULL, NULL);
+	on_fault(w, EXIT_DATA, L"reading", L"the file changed or could not be read", NULL);
 	info(a, L"reading file \"%ls\"", a->file);
-	rc = show(w, a, can_wait);
+	rc = show(w, a, can_wait, NULL);
 out:
 	win_close(&w[0]);            /* w[1] is closed: win_halves does it */
 	close_handle(map, a->file);
@@ -325,23 +377,37 @@ out:
 	return rc;
 }
 
-/* A mapping's size, from a view of all of it (size 0); a view is in pages. */
+/*
+ * How many bytes of a live mapping to read: as many as its header announces,
+ * if the mapping holds them all (a view of its last bytes can be made), else
+ * just the header, which show() then finds truncated. Never a view of all of
+ * it: a 32-bit reader has no room for one past a GiB or two.
+ */
 static int mapping_size(HANDLE map, const wchar_t *name, uint64_t *size)
 {
-	MEMORY_BASIC_INFORMATION mbi;
-	void *p = MapViewOfFile(map, FILE_MAP_READ, 0, 0, 0);
-	SIZE_T got;
+	struct md_header h;
+	uint64_t want, off;
+	void *p;
 
-	if (p == NULL)
+	if ((p = MapViewOfFile(map, FILE_MAP_READ, 0, 0, sizeof h)) == NULL)
 		return fail(L"MapViewOfFile", name, GetLastError());
-	got = VirtualQuery(p, &mbi, sizeof mbi);
-	if (got == 0) {
+	memcpy(&h, p, sizeof h);
+	if (!UnmapViewOfFile(p))
+		warn(L"UnmapViewOfFile", name, GetLastError());
+	*size = sizeof h;
+	if (h.count == 0 || h.count > MD_MAXCOUNT)
+		return 0;
+	want = md_file_size(h.count);
+	off = (want - 1) / FM_GRAIN * FM_GRAIN;
+	p = MapViewOfFile(map, FILE_MAP_READ, (DWORD)(off >> 32), (DWORD)off, (SIZE_T)(want - off));
+	if (p == NULL) {
 		DWORD err = GetLastError();
 
-		UnmapViewOfFile(p);
-		return fail(L"VirtualQuery", name, err);
+		/* past the mapping's end: 5 (STATUS_INVALID_VIEW_SIZE), 87 if it starts past it */
+		return err == ERROR_ACCESS_DENIED || err == ERROR_INVALID_PARAMETER ? 0 :
+		    fail(L"MapViewOfFile", name, err);
 	}
-	*size = mbi.RegionSize;
+	*size = want;
 	if (!UnmapViewOfFile(p))
 		warn(L"UnmapViewOfFile", name, GetLastError());
 	return 0;
@@ -367,12 +433,13 @@ static int read_live(const struct args *a, const wchar_t *name, HANDLE map, int 
 	struct window w[2] = { { 0 } };
 	int rc;
 
-	w[0].map = map, w[0].access = FILE_MAP_READ, w[0].subject = name;
+	w[0].map = map, w[0].access = FILE_MAP_READ;
+	w[0].subject = a->file != NULL ? a->file : name;
 	if ((rc = mapping_size(map, name, &w[0].size)) == 0) {
 		w[1] = w[0];
-		on_fault(w, EXIT_DATA, L"reading", L"the mapping could not be read", NULL, NULL);
+		on_fault(w, EXIT_DATA, L"reading", L"the mapping could not be read", NULL);
 		info(a, L"attached to live mapping \"%ls\"", name);
-		rc = show(w, a, can_wait);
+		rc = show(w, a, can_wait, name);
 		win_close(&w[0]);
 	}
 	close_handle(map, name);
@@ -438,26 +505,28 @@ static int attempt(const struct args *a, const wchar_t *name, int can_wait)
 
 /*
  * Looks, and while the data is not there yet and time is left, waits for
- * the writer's signal on NAME.ready, then looks again: a stray signal can
- * do no harm, since every look checks the header afresh.
+ * the writer's signal on NAME.ready, then looks again. Readers never reset
+ * the event, which other readers wait on too: a signal cannot be lost. One
+ * still set after its data is gone (its writer has ended) makes this look
+ * every 100 ms instead, so it costs no spinning; every look checks afresh.
  */
 static int read_any(const struct args *a)
 {
 	static struct place where;
 	wchar_t name[NAME_MAX];
 	SECURITY_ATTRIBUTES sa;
-	HANDLE h[2] = { NULL, interrupt_event() };
+	HANDLE h[2] = { interrupt_event(), NULL };
 	ULONGLONG now, end = GetTickCount64() + a->wait * 1000;
-	DWORD r;
+	DWORD r, n = 2;
 	int rc;
 
 	if ((a->name == NULL && (rc = locate(a->file, &where)) != 0) ||
 	    (rc = object_name(a, &where, name)) != 0)
 		return rc;
 	while ((rc = attempt(a, name, a->wait > 0)) == NOT_YET) {
-		if (h[0] == NULL) {
+		if (h[1] == NULL) {
 			/* made before the next look, so no signal falls in between */
-			if ((rc = owner_only(&sa, name)) != 0 || (rc = open_event(&sa, name, L".ready", &h[0])) != 0)
+			if ((rc = owner_only(&sa, name)) != 0 || (rc = open_event(&sa, name, L".ready", &h[1])) != 0)
 				break;
 			info(a, L"waiting up to %llu s for \"%ls\"", (unsigned long long)a->wait, name);
 			continue;
@@ -467,8 +536,9 @@ static int read_any(const struct args *a)
 			    (unsigned long long)a->wait, a->file != NULL ? a->file : name);
 			break;
 		}
-		r = WaitForMultipleObjects(2, h, FALSE, (DWORD)(end - now));
-		if (r == WAIT_OBJECT_0 + 1) {
+		r = WaitForMultipleObjects(n, h, FALSE, n == 2 ? (DWORD)(end - now) :
+		    (DWORD)(end - now < 100 ? end - now : 100));
+		if (r == WAIT_OBJECT_0) {
 			rc = failx(EXIT_INTERRUPTED, L"interrupted while waiting for \"%ls\"", name);
 			break;
 		}
@@ -476,12 +546,10 @@ static int read_any(const struct args *a)
 			rc = fail(L"WaitForMultipleObjects", name, GetLastError());
 			break;
 		}
-		/* cleared before the next look: a stale signal (its writer gone) must not
-		 * make this spin, and a new writer's signal comes after the clearing */
-		if (r == WAIT_OBJECT_0)
-			ResetEvent(h[0]);
+		if (r == WAIT_OBJECT_0 + 1)
+			n = 1;               /* if the next look finds nothing, the signal was stale */
 	}
-	close_handle(h[0], name);
+	close_handle(h[1], name);
 	return rc;
 }
 

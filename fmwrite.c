@@ -42,6 +42,16 @@ static const wchar_t usage[] =
 	L"  -h, --help, /?   this text\n"
 	L"  --version        the version\n";
 
+const wchar_t exit_codes[] =
+	L"\nExit codes:\n"
+	L"  0  written (and held, if asked)\n"
+	L"  1  usage error\n"
+	L"  2  a system call failed (not found, access denied, in use, disk full,\n"
+	L"     name already taken); FILE is left as it was unless the line says\n"
+	L"  3  FILE exists and is not a MEMORYDATA file (--force replaces it)\n"
+	L"  5  interrupted (Ctrl+C, Ctrl+Break, the console closed)\n"
+	L"  6  internal error (a bug)\n";
+
 static const struct option options[] = {
 	{ L"-n", L"--count", OPT_COUNT, offsetof(struct args, count) },
 	{ NULL, L"--force", OPT_FLAG, offsetof(struct args, force) },
@@ -53,9 +63,8 @@ static const struct option options[] = {
 };
 
 /*
- * What one run owns; each handle starts at its API's failure value (write_file
- * sets the file's). Static:
- * the fault handler may have to abandon it from any thread.
+ * What one run owns; each handle starts at its API's failure value. Static:
+ * an exception may have to abandon it from any thread.
  */
 static struct writer {
 	HANDLE file;             /* the new file, beside FILE until it takes its place */
@@ -64,7 +73,7 @@ static struct writer {
 	struct place where;      /* FILE, through links: the new file goes in its folder */
 	wchar_t temp[FM_PATH];   /* the new file's name until then */
 	wchar_t name[NAME_MAX];
-} wr;
+} wr = { .file = INVALID_HANDLE_VALUE };
 
 /*
  * May FILE be replaced? A read-only file may not (Windows refuses to rename
@@ -217,18 +226,27 @@ static int create_mapping(struct writer *w, SECURITY_ATTRIBUTES *sa, DWORD prote
 }
 
 /*
- * Flushing behind the fill. Left alone, the system starts writing the data to
- * disk only at the final FlushFileBuffers, and the disk idles while the CPUs
- * fill. So each filled window wakes a thread that flushes what is filled so
- * far while the next windows are filled; the last flush has little left.
- * Waking it is only a hint: if it fails, the last flush does the work.
+ * Flushing behind the fill. On Windows, FlushViewOfFile writes a view's
+ * dirty pages to the disk, and each window is flushed as the fill leaves it
+ * (win_close): the disk works while the CPUs fill. Under Wine it is
+ * msync(MS_ASYNC), which Linux takes as a no-op, so the data would reach the
+ * disk only at the final FlushFileBuffers while the disk idled. There, and
+ * only there (FlushFileBuffers also flushes the disk's own cache, a cost
+ * Windows need not pay per window), each filled window wakes a thread that
+ * flushes what is filled so far. Waking it is only a hint: if it fails, the
+ * last flush does the work.
  */
+static int flush_view_writes(void)
+{
+	return GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version") == NULL;
+}
+
 struct flusher {
 	HANDLE file;
 	HANDLE filled;           /* auto-reset: a window was filled */
 	HANDLE thread;           /* NULL: no flushing behind */
 	volatile LONG over;      /* the fill has ended */
-	DWORD err;               /* the first failed flush, 0 if none */
+	volatile DWORD err;      /* the first failed flush, 0 if none */
 };
 
 static DWORD WINAPI flush_behind(void *arg)
@@ -250,7 +268,7 @@ static void start_flusher(struct flusher *f, HANDLE file)
 {
 	memset(f, 0, sizeof *f);
 	f->file = file;
-	if (file == INVALID_HANDLE_VALUE)
+	if (file == INVALID_HANDLE_VALUE || flush_view_writes())
 		return;
 	f->filled = CreateEventW(NULL, FALSE, FALSE, NULL);
 	if (f->filled != NULL)
@@ -277,13 +295,12 @@ struct part {
 	struct flusher *flusher;
 };
 
-/* Both halves stop at Ctrl+C; write_data says so, once. */
 static int fill(void *ctx, int32_t *data, size_t n, uint64_t first)
 {
 	struct part *p = ctx;
 
-	if (interrupted)
-		return EXIT_INTERRUPTED;
+	if (p->flusher->err != 0)
+		return HALTED;           /* the flush behind failed: write_data says so */
 	md_fill(&p->sum, data, n, (uint32_t)first);
 	progress_add(p->progress, n * sizeof *data);
 	if (p->flusher->thread != NULL)
@@ -291,21 +308,39 @@ static int fill(void *ctx, int32_t *data, size_t n, uint64_t first)
 	return 0;
 }
 
+/* Sets the header's state, and flushes the header's view to the file. */
+static int mark(struct window *w, uint32_t state, uint64_t checksum)
+{
+	struct md_header *h;
+	unsigned char *p;
+	size_t avail;
+	int rc;
+
+	if ((rc = win_at(w, 0, &p, &avail)) != 0)
+		return rc;
+	h = (struct md_header *)p;
+	h->checksum = checksum;
+	MemoryBarrier();
+	*(volatile uint32_t *)&h->state = state;
+	return win_close(w);
+}
+
 /*
- * The header goes in first, marked "being written"; then the data; then the
- * checksum and, after a barrier, "complete". A writer that stops halfway
- * leaves a file no reader takes. Large data is filled in two halves by two
- * threads (win_halves): the kernel's work for each new page (zeroing it,
- * then tracking it dirty) is most of the cost, and it runs on the core that
- * touches the page. A third thread flushes behind them; `file` is
- * INVALID_HANDLE_VALUE when there is no file to flush.
+ * The header goes in first, marked "being written"; then the data. Large
+ * data is filled in two halves by two threads (win_halves): the kernel's
+ * work for each new page (zeroing it, then tracking it dirty) is most of the
+ * cost, and it runs on the core that touches it. A third thread flushes
+ * behind them. Then the checksum, and the data is flushed to the disk; only
+ * then is the header marked "complete" and flushed in turn: a writer stopped
+ * at any point, even by a power cut, leaves a file no reader takes, never a
+ * "complete" one whose data is not there. `file` is INVALID_HANDLE_VALUE
+ * when there is no file (the paging file's memory).
  */
 static int write_data(struct window w[2], struct progress *progress, uint64_t count, HANDLE file)
 {
 	struct part part[2];
 	void *ctx[2] = { &part[0], &part[1] };
 	struct flusher flusher;
-	struct md_header *h;
 	unsigned char *p;
 	size_t avail;
 	DWORD flush_err;
@@ -321,54 +356,44 @@ static int write_data(struct window w[2], struct progress *progress, uint64_t co
 	part[1] = part[0];
 	rc = win_halves(w, count, fill, ctx);
 	flush_err = end_flusher(&flusher);
-	if (interrupted)
-		return failx(EXIT_INTERRUPTED, L"interrupted");
+	if (flush_err != 0 && (rc == 0 || rc == HALTED))
+		return fail(L"FlushFileBuffers", w[0].subject, flush_err);
+	if (rc == HALTED)
+		return interrupted_while(L"writing", w[0].subject);
 	if (rc != 0)
 		return rc;
-	if (flush_err != 0)
-		return fail(L"FlushFileBuffers", w[0].subject, flush_err);
-	if ((rc = win_at(&w[0], 0, &p, &avail)) != 0)
-		return rc;
 	md_sum_join(&part[0].sum, &part[1].sum);
-	h = (struct md_header *)p;
-	h->checksum = md_sum_final(&part[0].sum);
-	MemoryBarrier();
-	*(volatile uint32_t *)&h->state = MD_COMPLETE;
-	return win_close(&w[0]);
-}
-
-static int enter_pressed(HANDLE in)
-{
-	INPUT_RECORD r[16];
-	DWORD i, n = 0;
-
-	ReadConsoleInputW(in, r, 16, &n);
-	for (i = 0; i < n; i++)
-		if (r[i].EventType == KEY_EVENT && r[i].Event.KeyEvent.bKeyDown &&
-		    r[i].Event.KeyEvent.wVirtualKeyCode == VK_RETURN)
-			return 1;
+	if ((rc = mark(&w[0], MD_WRITING, md_sum_final(&part[0].sum))) != 0)
+		return rc;
+	if (file != INVALID_HANDLE_VALUE && !FlushFileBuffers(file))
+		return fail(L"FlushFileBuffers", w[0].subject, GetLastError());
+	if (interrupted)
+		return interrupted_while(L"flushing", w[0].subject);
+	if ((rc = mark(&w[0], MD_COMPLETE, md_sum_final(&part[0].sum))) != 0)
+		return rc;
+	if (file != INVALID_HANDLE_VALUE && !FlushFileBuffers(file))
+		return fail(L"FlushFileBuffers", w[0].subject, GetLastError());
 	return 0;
 }
 
-/* Keeps the mapping until a reader is done, Enter, Ctrl+C, or time is up. */
+/*
+ * Keeps the mapping until a reader is done, Ctrl+C, or time is up. The
+ * console's input is left alone: it is shared with the shell (with
+ * `start /b`, the user's next command), and nothing typed is for us.
+ */
 static int hold(const struct args *a, struct writer *w)
 {
-	HANDLE h[3] = { w->done, interrupt_event(), GetStdHandle(STD_INPUT_HANDLE) };
-	ULONGLONG now, end = GetTickCount64() + a->hold * 1000;
-	DWORD mode, n = GetConsoleMode(h[2], &mode) ? 3 : 2, r;
-	const wchar_t *why;
+	HANDLE h[2] = { w->done, interrupt_event() };
+	DWORD r;
 
-	info(a, L"holding \"%ls\" for readers: until one has read it, Enter, Ctrl+C, "
-	    L"or %llu s", w->name, (unsigned long long)a->hold);
-	do {
-		now = GetTickCount64();
-		r = WaitForMultipleObjects(n, h, FALSE, now < end ? (DWORD)(end - now) : 0);
-		if (r == WAIT_FAILED)
-			return fail(L"WaitForMultipleObjects", w->name, GetLastError());
-	} while (r == WAIT_OBJECT_0 + 2 && !enter_pressed(h[2]));
-	why = r == WAIT_OBJECT_0 ? L"a reader has finished" :
-	    r == WAIT_TIMEOUT ? L"the time is up" : L"stopped by the user";
-	info(a, L"%ls; letting go", why);
+	info(a, L"holding \"%ls\" for readers: until one has read it, Ctrl+C, or %llu s",
+	    w->name, (unsigned long long)a->hold);
+	r = WaitForMultipleObjects(2, h, FALSE, (DWORD)(a->hold * 1000));
+	if (r == WAIT_FAILED)
+		return fail(L"WaitForMultipleObjects", w->name, GetLastError());
+	if (r == WAIT_OBJECT_0 + 1)
+		return interrupted_while(L"holding", w->name);
+	info(a, L"%ls; letting go", r == WAIT_OBJECT_0 ? L"a reader has finished" : L"the time is up");
 	return 0;
 }
 
@@ -394,8 +419,8 @@ static int write_all_of(const struct args *a, struct writer *w)
 	    (rc = open_event(&sa, w->name, L".ready", &w->ready)) != 0 ||
 	    (rc = open_event(&sa, w->name, L".done", &w->done)) != 0)
 		return rc;
-	/* signals from an earlier writer of this name are stale now */
-	ResetEvent(w->ready);
+	/* a reader of an earlier holder of this name may have said it is done; .ready is
+	 * never reset: readers tell a stale signal by looking (fmread.c, read_any) */
 	ResetEvent(w->done);
 	/* two windows onto the mapping, one for each half of the fill */
 	v[0].map = w->map;
@@ -403,7 +428,7 @@ static int write_all_of(const struct args *a, struct writer *w)
 	v[0].access = FILE_MAP_WRITE;
 	v[0].subject = a->no_file ? w->name : a->file;
 	v[1] = v[0];
-	on_fault(v, EXIT_SYSTEM, L"writing", L"the disk failed", a->no_file ? NULL : w->temp, abandon);
+	on_fault(v, EXIT_SYSTEM, L"writing", L"the disk failed", a->no_file ? NULL : w->temp);
 	progress_start(&progress, a, L"writing", v[0].size);
 	rc = write_data(v, &progress, a->count, w->file);
 	progress_end(&progress);
@@ -411,10 +436,10 @@ static int write_all_of(const struct args *a, struct writer *w)
 		win_close(&v[0]);        /* a mapped file cannot be removed; v[1] is closed */
 		return rc;
 	}
-	if (!a->no_file && !FlushFileBuffers(w->file))
-		return fail(L"FlushFileBuffers", a->file, GetLastError());
 	if (!a->no_file && (rc = take_place(a, w)) != 0)
 		return rc;
+	if (a->no_file)
+		set_fate(L"");           /* written: what is held is memory, lost on exit anyway */
 	info(a, L"wrote %llu integers to \"%ls\" (mapping \"%ls\")", (unsigned long long)a->count,
 	    v[0].subject, w->name);
 	if (a->hold == 0)
@@ -439,7 +464,6 @@ static int write_file(const struct args *a)
 {
 	int rc;
 
-	wr.file = INVALID_HANDLE_VALUE;
 	rc = write_all_of(a, &wr);
 
 	close_handle(wr.map, wr.name);
@@ -472,5 +496,6 @@ int wmain(int argc, wchar_t **argv)
 		    L"\"%ls\" not created", a.file);
 	if ((rc = watch_interrupts()) != 0)
 		return rc;
+	on_abort(abandon);
 	return write_file(&a);
 }

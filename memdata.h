@@ -51,7 +51,7 @@ enum md_status {
 	MD_ERESERVED,
 	MD_ECOUNT,        /* 0 or above MD_MAXCOUNT */
 	MD_ETRUNCATED,    /* the data does not fit in what is there */
-	MD_EINCOMPLETE,   /* state is MD_WRITING */
+	MD_EINCOMPLETE,   /* state is MD_WRITING, or the header is all zero */
 	MD_ESTATE,        /* state is neither value */
 	MD_ECHECKSUM
 };
@@ -108,9 +108,14 @@ static inline enum md_status md_check_header(const void *buf, uint64_t avail)
 	struct md_header h;
 	size_t i;
 
+	static const unsigned char zero[sizeof h];
+
 	if (avail < sizeof h)
 		return MD_ESHORT;
 	memcpy(&h, buf, sizeof h);
+	/* all zero: a mapping just made, its header not written yet */
+	if (memcmp(&h, zero, sizeof h) == 0)
+		return MD_EINCOMPLETE;
 	if (memcmp(h.magic, MD_MAGIC, sizeof h.magic) != 0)
 		return MD_EMAGIC;
 	if (h.version != MD_VERSION)

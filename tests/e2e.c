@@ -316,14 +316,40 @@ static SECURITY_ATTRIBUTES *sd_of(const wchar_t *who)
 	return &sa[k];
 }
 
+/* Does this process's token hold the privilege, enabled? */
+static int has_privilege(const wchar_t *name)
+{
+	union { TOKEN_PRIVILEGES tp; unsigned char b[4096]; } p;
+	HANDLE token;
+	DWORD n, i;
+	LUID luid;
+	int has = 0;
+
+	if (!LookupPrivilegeValueW(NULL, name, &luid) ||
+	    !OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
+		return 0;
+	if (GetTokenInformation(token, TokenPrivileges, &p, sizeof p.b, &n))
+		for (i = 0; i < p.tp.PrivilegeCount; i++)
+			if (memcmp(&p.tp.Privileges[i].Luid, &luid, sizeof luid) == 0)
+				has = (p.tp.Privileges[i].Attributes & SE_PRIVILEGE_ENABLED) != 0;
+	CloseHandle(token);
+	return has;
+}
+
 /* ---- the scenarios ---- */
 
 static void test_help(void)
 {
-	expect("fmwrite --help: usage and exit codes on stdout", L"fmwrite --help", 0,
-	    "usage: fmwrite [options] FILE\n*-n, --count N*--force*Exit codes:\n  0  success\n"
-	    "  1  usage error\n  2  a system call failed*  3  the data is not a valid, complete "
-	    "MEMORYDATA file\n  4  timed out waiting\n  5  interrupted (Ctrl+C, Ctrl+Break, the console closed)\n", "");
+	/* each program lists its own codes: fmwrite never times out (4) */
+	expect("fmwrite --help: usage and its own exit codes on stdout", L"fmwrite --help", 0,
+	    "usage: fmwrite [options] FILE\n*-n, --count N*--force*Exit codes:\n  0  written*"
+	    "  1  usage error\n  2  a system call failed*  3  FILE exists and is not a MEMORYDATA "
+	    "file (--force replaces it)\n  5  interrupted (Ctrl+C, Ctrl+Break, the console closed)\n"
+	    "  6  internal error (a bug)\n", "");
+	expect("fmread --help: its own exit codes", L"fmread --help", 0,
+	    "usage: fmread [options] FILE\n*Exit codes:\n  0  printed*  1  usage error\n"
+	    "  2  a system call failed*  3  the data is not valid*  4  timed out waiting (--wait)\n"
+	    "  5  interrupted*  6  internal error (a bug)\n", "");
 	expect("fmwrite -h", L"fmwrite -h", 0, "usage: fmwrite [options] FILE\n*", "");
 	expect("fmread /?", L"fmread /?", 0, "usage: fmread [options] FILE\n*--check*Exit codes:*", "");
 	expect("fmread --help after FILE", L"fmread x.bin --help", 0, "usage: fmread *", "");
@@ -478,7 +504,7 @@ static void test_refusals(void)
 	refuse("count + 1", L"flip.bin", "truncated: the data is shorter than its count");
 	copy_good(L"flip.bin");
 	flip(L"flip.bin", 24, 3);
-	refuse("count - 8", L"flip.bin", "checksum mismatch: the data is corrupt");
+	refuse("count - 8", L"flip.bin", "32 bytes after the end of its data: not a MEMORYDATA file as written");
 	copy_good(L"flip.bin");
 	flip(L"flip.bin", 30, 7);
 	refuse("count beyond 2^31", L"flip.bin", "count out of range");
@@ -498,9 +524,23 @@ static void test_refusals(void)
 		spit(L"half.bin", buf, len);
 		free(buf);
 	}
-	refuse("a file whose writer did not finish", L"half.bin", "incomplete: its writer has not finished");
+	refuse("a file whose writer did not finish", L"half.bin", "incomplete: its writer stopped before it finished");
 	expect("--check refuses the same way", L"fmread --check half.bin", 3, "",
-	    "fmread: reading file \"half.bin\"\nfmread: \"half.bin\": incomplete: its writer has not finished\n");
+	    "fmread: reading file \"half.bin\"\nfmread: \"half.bin\": incomplete: its writer stopped before it finished\n");
+	copy_good(L"trail.bin");
+	{
+		/* a good file with five bytes after its data: not what a writer writes */
+		size_t len;
+		char *buf = slurp(L"trail.bin", &len);
+
+		buf = realloc(buf, len + 5);
+		memset(buf + len, 0xFF, 5);
+		spit(L"trail.bin", buf, len + 5);
+		free(buf);
+	}
+	refuse("trailing bytes after the data", L"trail.bin", "5 bytes after the end of its data: not a MEMORYDATA file as written");
+	expect("... and --check does not call it valid", L"fmread -q --check trail.bin", 3, "",
+	    "fmread: \"trail.bin\": 5 bytes after the end of its data*");
 }
 
 static void test_system_errors(void)
@@ -728,7 +768,7 @@ static void test_live(void)
 	    "fmread: attached to live mapping \"Local\\fmipc-*\"\n");
 	judge("live: the holder lets go once the reader is done", w, L"w1", 0, "",
 	    "fmwrite: wrote 1000 integers to \"live.bin\" (mapping \"Local\\fmipc-*\")\n"
-	    "fmwrite: holding \"Local\\fmipc-*\" for readers: until one has read it, Enter, Ctrl+C, or 60 s\n"
+	    "fmwrite: holding \"Local\\fmipc-*\" for readers: until one has read it, Ctrl+C, or 60 s\n"
 	    "fmwrite: a reader has finished; letting go\n");
 	truth("live: ... right away, not at its 60 s limit", GetTickCount64() - t0 < 20000);
 	expect("live: the file stays, complete", L"fmread -q live.bin", 0, want, "");
@@ -775,13 +815,33 @@ static void test_no_file(void)
 	    "fmwrite: bad number of seconds \"abc\": give a whole number from 0 to 1000000 (see --help)\n");
 	expect("--wait needs seconds", L"fmread --wait -1 f.bin", 1, "", "fmread: bad number of seconds \"-1\"*");
 	expect("--name needs a name", L"fmread --name=", 1, "", "fmread: bad name \"\": 1 to 252 characters*");
-	expect("a backslash inside a name", L"fmwrite --no-file --name a\\b --hold 1", 2, "",
-	    "fmwrite: CreateFileMappingW(\"Local\\a\\b\"): * (error 3); nothing written\n");
+	expect("a backslash inside a name: a usage error that says why", L"fmwrite --no-file --name a\\b --hold 1", 1, "",
+	    "fmwrite: bad name \"a\\b\": a backslash may only end a Local\\ or Global\\ at its start*; nothing written\n");
+	expect("... in fmread too", L"fmread --name Local\\a\\b", 1, "", "fmread: bad name \"Local\\a\\b\": *");
+	expect("... and a prefix with no name after it", L"fmread --name Local\\", 1, "", "fmread: bad name \"Local\\\": *");
+	expect("--global with a name that says Local\\: a usage error", L"fmread --global --name Local\\y", 1, "",
+	    "fmread: --global with --name \"Local\\y\": the name says Local\\ (see --help)\n");
+	w = start(L"fmwrite --no-file --name e2e-case --hold 60 -n 2", L"w1");
+	said(L"w1", "holding");
+	expect("\"local\\\" in any case is Local\\", L"fmread --name local\\e2e-case", 0, "0\n1\n",
+	    "fmread: attached to live mapping \"Local\\e2e-case\"\n");
+	judge("... and its writer lets go", w, L"w1", 0, "", "*a reader has finished*");
 	expect("fmread --name of nothing: exit 2", L"fmread --name nothere", 2, "",
 	    "fmread: OpenFileMappingW(\"Local\\nothere\"): * (error 2)\n");
-	w = start(L"fmwrite --no-file --name Global\\e2e-g --hold 60 -n 2", L"w1");
+	/* Global\ needs SeCreateGlobalPrivilege: Wine gives it to every process,
+	 * Windows to administrators and services, not to a standard user */
+	if (!has_privilege(L"SeCreateGlobalPrivilege")) {
+		printf("    no SeCreateGlobalPrivilege: Global\\ must be refused\n");
+		expect("Global\\ without the privilege: exit 2, and why", L"fmwrite --no-file --name "
+		    L"GLOBAL\\e2e-g --hold 60 -n 2", 2, "", "fmwrite: CreateFileMappingW(\"Global\\e2e-g\"): "
+		    "access denied: creating objects in Global\\ needs the SeCreateGlobalPrivilege*");
+		expect("--global without the privilege: exit 2", L"fmwrite --global -n 2 glob.bin", 2, "",
+		    "*needs the SeCreateGlobalPrivilege*");
+		return;
+	}
+	w = start(L"fmwrite --no-file --name GLOBAL\\e2e-g --hold 60 -n 2", L"w1");
 	said(L"w1", "holding");
-	expect("Global\\ named in --name", L"fmread --name Global\\e2e-g", 0, "0\n1\n",
+	expect("Global\\ named in --name, in any case", L"fmread --name Global\\e2e-g", 0, "0\n1\n",
 	    "fmread: attached to live mapping \"Global\\e2e-g\"\n");
 	judge("... and its writer lets go", w, L"w1", 0, "", "*a reader has finished*");
 	w = start(L"fmwrite --global --hold 60 -n 2 glob.bin", L"w1");
@@ -1031,7 +1091,7 @@ static void test_foreign_mappings(void)
 	m = fake(L"Local\\e2e-half", 4096, half_written);
 	expect("a half-written live mapping is refused at once", L"fmread --name e2e-half", 3, "",
 	    "fmread: attached to live mapping \"Local\\e2e-half\"\n"
-	    "fmread: \"Local\\e2e-half\": incomplete: its writer has not finished\n");
+	    "fmread: \"Local\\e2e-half\": incomplete: its writer is still writing it\n");
 	expect("... and with --wait, waited for, until the time runs out", L"fmread -q --wait 1 --name e2e-half",
 	    4, "", "fmread: timed out after 1 s waiting for \"Local\\e2e-half\"\n");
 	r = start(L"fmread --wait 60 --name e2e-half", L"r1");
@@ -1373,7 +1433,7 @@ static void test_interrupted(void)
 		Sleep(20);
 	truth("Ctrl+C while writing: delivered", ctrl_c(w));
 	judge("Ctrl+C while writing: exit 5, one line that says FILE is as it was", w, L"w1", 5, "",
-	    "fmwrite: interrupted; \"ctrlc.bin\" left as it was\n");
+	    "fmwrite: interrupted while writing \"ctrlc.bin\"; \"ctrlc.bin\" left as it was\n");
 	truth("... and it is, byte for byte", still_good(L"ctrlc.bin"));
 	truth("... and the new file is gone", temp_size(L"ctrlc.bin") < 0);
 	DeleteFileW(L"ctrlc.bin");
@@ -1396,7 +1456,9 @@ static void test_interrupted(void)
 	w = start_with(L"fmwrite --hold 60 -n 3 held.bin", L"w1", CREATE_NEW_CONSOLE);
 	said(L"w1", "holding");
 	truth("Ctrl+C during --hold: delivered", ctrl_c(w));
-	judge("Ctrl+C during --hold: lets go, exit 0", w, L"w1", 0, "", "*fmwrite: stopped by the user; letting go\n");
+	judge("Ctrl+C during --hold: exit 5, one line that says FILE holds the new data", w, L"w1", 5, "",
+	    "*fmwrite: interrupted while holding \"Local\\fmipc-*\"; \"held.bin\" holds the new data\n");
+	expect("... and it does", L"fmread -q held.bin", 0, "0\n1\n2\n", "");
 	w = start_with(L"fmread --wait 60 nobody.bin", L"r1", CREATE_NEW_CONSOLE);
 	said(L"r1", "waiting up to");
 	truth("Ctrl+C during --wait: delivered", ctrl_c(w));
@@ -1423,6 +1485,43 @@ static void flip_far(const wchar_t *path, uint64_t offset, int bit)
 	CloseHandle(h);
 }
 
+static int64_t size_of(const wchar_t *path)
+{
+	WIN32_FILE_ATTRIBUTE_DATA a;
+
+	if (!GetFileAttributesExW(path, GetFileExInfoStandard, &a))
+		return -1;
+	return (int64_t)a.nFileSizeHigh << 32 | a.nFileSizeLow;
+}
+
+/*
+ * Ctrl+C in fmread's two long phases, on big.bin: while it checks (slowed
+ * down by the test build, 100 ms a view, so the signal is sure to land
+ * there) and while it prints (11 GB of text: it is still at it).
+ */
+static void interrupt_reading(void)
+{
+	struct result r;
+	HANDLE w;
+
+	SetEnvironmentVariableW(L"FM_SLOW", L"100");
+	w = start_with(L"inject\\fmread --check big.bin", L"r1", CREATE_NEW_CONSOLE);
+	SetEnvironmentVariableW(L"FM_SLOW", NULL);
+	said(L"r1", "reading file");
+	truth("Ctrl+C while checking: delivered", ctrl_c(w));
+	judge("Ctrl+C while checking: exit 5, one line", w, L"r1", 5, "",
+	    "fmread: reading file \"big.bin\"\nfmread: interrupted while checking \"big.bin\"\n");
+	w = start_with(L"fmread big.bin", L"r1", CREATE_NEW_CONSOLE);
+	while (size_of(L"r1.out") < 1000000 && WaitForSingleObject(w, 20) == WAIT_TIMEOUT)
+		;
+	truth("Ctrl+C while printing: delivered", ctrl_c(w));
+	finish(w, L"r1", &r);
+	truth("Ctrl+C while printing: exit 5, one line, the output cut short", r.code == 5 &&
+	    match("fmread: reading file \"big.bin\"\nfmread: interrupted while printing \"big.bin\"\n",
+	    r.err, r.errlen) && r.outlen < (size_t)1000000000);
+	release(&r);
+}
+
 /* Progress on a console is tests/tty.sh's: Wine's console here lets no other process read it. */
 static void test_large(void)
 {
@@ -1431,11 +1530,182 @@ static void test_large(void)
 	    "fmwrite: wrote 1100000000 integers to \"big.bin\" (mapping \"Local\\fmipc-*\")\n");
 	expect("past 4 GiB: checked to the end", L"fmread --check -q big.bin", 0,
 	    "big.bin: valid, 1100000000 integers, checksum ????????????????\n", "");
+	interrupt_reading();
 	flip_far(L"big.bin", 4400000000u, 5);
 	expect("past 4 GiB: a bit flipped beyond 4 GiB is caught", L"fmread --check -q big.bin", 3, "",
 	    "fmread: \"big.bin\": checksum mismatch: the data is corrupt\n");
 	DeleteFileW(L"big.bin");
 
+}
+
+/* ---- messages ---- */
+
+static void test_messages(void)
+{
+	static wchar_t cmd[4096], cjk[2900];
+	struct result r;
+	HANDLE w;
+	int i;
+
+	expect("an empty FILE is a usage error", L"fmread \"\"", 1, "",
+	    "fmread: FILE \"\" is empty or blank (see --help)\n");
+	expect("... and a blank one", L"fmwrite \"  \"", 1, "",
+	    "fmwrite: FILE \"  \" is empty or blank (see --help)\n");
+	/* a name with a newline and an escape sequence that would retitle a terminal */
+	expect("control characters in a name are shown, not sent to the terminal",
+	    L"fmread \"a\nb\x1b]0;owned\x07.bin\"", 2, "",
+	    "fmread: CreateFileW(\"a<0x0A>b<0x1B>]0;owned<0x07>.bin\"): * (error *)\n");
+	expect("... in a mapping's name too", L"fmread --name \"x\x1b[2J\"", 2, "",
+	    "fmread: OpenFileMappingW(\"Local\\x<0x1B>[2J\"): * (error 2)\n");
+	/* 2,850 CJK characters: 8.5 KB of UTF-8 in one line, none of it lost */
+	for (i = 0; i < 2850; i++)
+		cjk[i] = (wchar_t)(0x4E00 + i % 100);
+	cjk[i] = 0;
+	swprintf(cmd, 4096, L"fmread \"%ls\"", cjk);
+	run(cmd, &r);
+	truth("a message of 8.5 KB is written whole, in one line", r.code == 2 && r.errlen > 8550 &&
+	    strncmp(r.err, "fmread: ", 8) == 0 && memchr(r.err, '\n', r.errlen) == r.err + r.errlen - 1 &&
+	    match("*(error ?*)\n", r.err, r.errlen));
+	release(&r);
+	/* --check of a live mapping names FILE, and says it read the mapping */
+	w = start(L"fmwrite --hold 60 -n 5 checked.bin", L"w1");
+	said(L"w1", "holding");
+	expect("--check of a held file names FILE and says the live mapping", L"fmread -q --check checked.bin", 0,
+	    "checked.bin: valid, 5 integers, checksum ???????????????? (live mapping \"Local\\fmipc-*\")\n", "");
+	judge("... and its writer lets go", w, L"w1", 0, "", "*a reader has finished*");
+	DeleteFileW(L"checked.bin");
+}
+
+/* ---- waits, flushes and faults as Windows has them ---- */
+
+static void set_fail(int n);
+
+/*
+ * Ten readers wait for one file at once, twenty times over: every one is
+ * woken by the writer's one signal (no reader may clear it for the others),
+ * and prints the data. A lost wake-up would end in exit 4 after 30 s.
+ */
+static void test_many_readers(void)
+{
+	wchar_t tag[8];
+	HANDLE r[10];
+	struct result res;
+	char *want = seq(300);
+	int round, i, good = 0;
+
+	for (round = 0; round < 20; round++) {
+		for (i = 0; i < 10; i++) {
+			swprintf(tag, 8, L"m%d", i);
+			r[i] = start(L"fmread --wait 30 many.bin", tag);
+		}
+		for (i = 0; i < 10; i++) {
+			swprintf(tag, 8, L"m%d", i);
+			said(tag, "waiting up to");
+		}
+		/* every other round a holder, whose signal comes while it holds */
+		run(round % 2 ? L"fmwrite -q -n 300 many.bin" : L"fmwrite -q --hold 1 -n 300 many.bin", &res);
+		release(&res);
+		for (i = 0; i < 10; i++) {
+			swprintf(tag, 8, L"m%d", i);
+			finish(r[i], tag, &res);
+			good += res.code == 0 && strcmp(res.out, want) == 0;
+			release(&res);
+		}
+		DeleteFileW(L"many.bin");
+	}
+	printf("    10 readers x 20 rounds: %d of 200 printed the data\n", good);
+	truth("ten readers waiting at once, 20 rounds: every one is woken and prints", good == 200);
+	free(want);
+}
+
+/* Runs cmd with one variable of the test build's set (inject.h) for it. */
+static void run_with(const wchar_t *var, const wchar_t *value, const wchar_t *cmd, struct result *r)
+{
+	SetEnvironmentVariableW(var, value);
+	run(cmd, r);
+	SetEnvironmentVariableW(var, NULL);
+}
+
+static void test_flushes_and_faults(void)
+{
+	struct result r;
+	const char *p;
+	int n, lines, late;
+
+	/* the data reaches the disk before the header says "complete": every flush
+	 * of the file sees "being written" (TIRW), but the last, which sees DONE */
+	run_with(L"FM_TRACE", L"1", L"inject\\fmwrite -q -n 50000000 order.bin", &r);
+	for (n = 0, lines = 0, p = r.err; (p = strstr(p, "fm-trace: flush: ")) != NULL; p++, lines++)
+		n += strncmp(p + 17, "TIRW\n", 5) == 0;
+	printf("    flushes of FILE: %d, %d of them before \"complete\"\n", lines, n);
+	truth("flush order: the data is flushed before the header says complete, which is flushed last",
+	    r.code == 0 && lines >= 2 && n == lines - 1 &&
+	    match("*fm-trace: flush: TIRW\nfm-trace: flush: DONE\n", r.err, r.errlen));
+	release(&r);
+	DeleteFileW(L"order.bin");
+
+	/* FlushViewOfFile busy for a moment (error 33): tried again */
+	copy_good(L"busy.bin");
+	run_with(L"FM_BUSY", L"3", L"inject\\fmwrite -q -n 40 busy.bin", &r);
+	truth("a view flush busy three times (error 33): tried again, written", r.code == 0 && r.errlen == 0);
+	release(&r);
+	expect("... and the file is good", L"fmread -q --check busy.bin", 0, "busy.bin: valid, 40 integers*", "");
+	copy_good(L"busy.bin");
+	run_with(L"FM_BUSY", L"1000", L"inject\\fmwrite -q -n 40 busy.bin", &r);
+	truth("busy for good: exit 2, one line with error 33, FILE as it was", r.code == 2 &&
+	    match("fmwrite: FlushViewOfFile(\"busy.bin\"): * (error 33); \"busy.bin\" left as it was\n",
+	    r.err, r.errlen) && still_good(L"busy.bin") && temp_size(L"busy.bin") < 0);
+	release(&r);
+
+	/* a page that cannot be written: Windows' exception, with its NTSTATUS */
+	run_with(L"FM_RAISE", L"0xC000007F", L"inject\\fmwrite -q -n 40 busy.bin", &r);
+	truth("a failed page write with STATUS_DISK_FULL: exit 2, one line that says so, FILE as it was",
+	    r.code == 2 && match("fmwrite: writing \"busy.bin\" at offset 0: disk full, status 0xC000007F "
+	    "(exception 0xC0000006); \"busy.bin\" left as it was\n", r.err, r.errlen) &&
+	    still_good(L"busy.bin") && temp_size(L"busy.bin") < 0);
+	release(&r);
+	run_with(L"FM_RAISE", L"0xC0000185", L"inject\\fmwrite -q -n 40 busy.bin", &r);
+	truth("... with STATUS_IO_DEVICE_ERROR: the device failed", r.code == 2 &&
+	    match("fmwrite: writing \"busy.bin\" at offset 0: the device failed, status 0xC0000185 *",
+	    r.err, r.errlen));
+	release(&r);
+
+	/* a bug: its own exit code, one line, and the new file removed all the same */
+	run_with(L"FM_CRASH", L"16", L"inject\\fmwrite -q -n 40 busy.bin", &r);
+	truth("a crash: exit 6, one line that says internal error, FILE as it was, no new file left",
+	    r.code == 6 && match("fmwrite: internal error: exception 0xC0000005 at * (a bug: please report "
+	    "it); \"busy.bin\" left as it was\n", r.err, r.errlen) && still_good(L"busy.bin") &&
+	    temp_size(L"busy.bin") < 0);
+	release(&r);
+	DeleteFileW(L"busy.bin");
+
+	/*
+	 * One half of a 4 GB fill failing stops the other at its next window:
+	 * few calls follow the failing one (else the other half would go on
+	 * through its 2 GB, hundreds of calls). The 3rd, 6th and 9th view
+	 * flushes fail, which the fill's windows make.
+	 */
+	SetEnvironmentVariableW(L"FM_AFTER", L"1");
+	SetEnvironmentVariableW(L"FM_FAIL_ONLY", L"FlushViewOfFile");
+	for (n = 3, lines = 0, late = 0; n <= 9; n += 3) {
+		set_fail(n);
+		run(L"inject\\fmwrite -q -n 1000000000 halt.bin", &r);
+		set_fail(0);
+		p = strstr(r.err, "fm-inject: ");
+		p = p != NULL ? strstr(p + 1, "fm-inject: ") : NULL;
+		printf("    view flush %d failing: %d calls after it\n", n, p != NULL ? atoi(p + 11) : -1);
+		lines += r.code == 2 && p != NULL && atoi(p + 11) <= 40 && match("fm-inject: this call fails\n"
+		    "fmwrite: FlushViewOfFile(\"halt.bin\"): * (error 8); \"halt.bin\" not created\n"
+		    "fm-inject: * after\n", r.err, r.errlen);
+		late += exists_like(L"halt.bin*");
+		release(&r);
+		remove_like(L"halt.bin*");
+	}
+	SetEnvironmentVariableW(L"FM_FAIL_ONLY", NULL);
+	SetEnvironmentVariableW(L"FM_AFTER", NULL);
+	truth("a failure in one half of the fill stops the other: one line, at most 40 calls after it",
+	    lines == 3);
+	truth("... and nothing is left behind", late == 0);
 }
 
 /* ---- injected failures (tests/inject.h) ---- */
@@ -1734,6 +2004,9 @@ int wmain(int argc, wchar_t **argv)
 	test_flipping();
 	test_kill_points();
 	test_interrupted();
+	test_messages();
+	test_many_readers();
+	test_flushes_and_faults();
 	test_large();
 	test_corpus();
 	test_injection();

@@ -1,28 +1,132 @@
 /*
  * inject.c - the counter behind tests/inject.h, one for the whole process.
  * A call that fails says so first on stderr ("fm-inject: ..."), so the test
- * knows a run in which nothing failed: N has passed the last call.
+ * knows a run in which nothing failed: N has passed the last call. And the
+ * other things the test build can be told (inject.h): a busy flush, a fault
+ * in a view with an NTSTATUS, a crash, a trace of flushes.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "inject.h"
 
 #undef WriteFile
+#undef ReadFile
 
-int fm_fail_now(void)
+static volatile LONG calls, after, hit;
+static LONG at = -1;
+static const char *only;
+
+/* FM_AFTER=1: at exit, how many calls came after the failing one ("fm-inject: N after") */
+static void count_after(void)
+{
+	char line[64];
+	DWORD n;
+
+	snprintf(line, sizeof line, "fm-inject: %ld after\n", (long)after);
+	WriteFile(GetStdHandle(STD_ERROR_HANDLE), line, (DWORD)strlen(line), &n, NULL);
+}
+
+/* `call` is the call's text; with FM_FAIL_ONLY=NAME, only NAME's calls are counted. */
+int fm_fail_now(const char *call)
 {
 	static const char mark[] = "fm-inject: this call fails\n";
-	static volatile LONG calls;
-	static LONG at = -1;
 	DWORD n;
 
 	if (at < 0) {
 		const char *s = getenv("FM_FAIL");
 
+		only = getenv("FM_FAIL_ONLY");
 		at = s != NULL ? atol(s) : 0;
 	}
-	if (at <= 0 || InterlockedIncrement(&calls) != at)
+	if (at <= 0 || (only != NULL && strncmp(call, only, strlen(only)) != 0) ||
+	    InterlockedIncrement(&calls) != at) {
+		if (hit)
+			InterlockedIncrement(&after);
 		return 0;
+	}
+	hit = 1;
 	WriteFile(GetStdHandle(STD_ERROR_HANDLE), mark, sizeof mark - 1, &n, NULL);
+	if (getenv("FM_AFTER") != NULL)
+		atexit(count_after);
 	return 1;
+}
+
+static unsigned long env(const char *name)
+{
+	const char *s = getenv(name);
+
+	return s != NULL ? strtoul(s, NULL, 0) : 0;
+}
+
+static void say(const char *text)
+{
+	DWORD n;
+
+	WriteFile(GetStdHandle(STD_ERROR_HANDLE), text, (DWORD)strlen(text), &n, NULL);
+}
+
+/* FM_BUSY=N: the first N flushes of a view fail for a moment (error 33). */
+int fm_busy(void)
+{
+	static volatile LONG calls;
+	static long n = -1;
+
+	if (n < 0)
+		n = (long)env("FM_BUSY");
+	if (InterlockedIncrement(&calls) > n)
+		return 0;
+	SetLastError(ERROR_LOCK_VIOLATION);
+	return 1;
+}
+
+/*
+ * FM_RAISE=STATUS: the first flush of a view raises what Windows raises when
+ * the page under `base` cannot be written: EXCEPTION_IN_PAGE_ERROR, with the
+ * address and the I/O's NTSTATUS (Wine itself raises an access violation).
+ */
+void fm_raise(const void *base)
+{
+	static volatile LONG done;
+	ULONG_PTR info[3];
+
+	if ((info[2] = (ULONG_PTR)env("FM_RAISE")) == 0 || InterlockedExchange(&done, 1) != 0)
+		return;
+	info[0] = 1;                 /* a write */
+	info[1] = (ULONG_PTR)base;
+	RaiseException(EXCEPTION_IN_PAGE_ERROR, 0, 3, info);
+}
+
+/*
+ * Before each FlushFileBuffers: FM_TRACE=1 says what the file's header says
+ * on stderr ("fm-trace: flush: TIRW", the state's bytes); FM_CRASH=1 crashes
+ * the program there, outside any view, as a bug would.
+ */
+void fm_before_flush(HANDLE file)
+{
+	unsigned char h[64];
+	OVERLAPPED at = { 0 };
+	char line[64];
+	DWORD n = 0;
+
+	if (env("FM_CRASH"))
+		*(volatile int *)(ULONG_PTR)env("FM_CRASH") = 0;
+	if (!env("FM_TRACE"))
+		return;
+	if (!ReadFile(file, h, sizeof h, &n, &at) || n != sizeof h)
+		n = 0;
+	snprintf(line, sizeof line, "fm-trace: flush: %.4s\n", n ? (const char *)h + 20 : "????");
+	say(line);
+}
+
+/* FM_SLOW=MS: each view takes MS milliseconds to map, so a test can catch a phase */
+void fm_slow(void)
+{
+	static long ms = -1;
+
+	if (ms < 0)
+		ms = (long)env("FM_SLOW");
+	if (ms > 0)
+		Sleep((DWORD)ms);
 }

@@ -4,6 +4,13 @@
  * here fails with ERROR_NOT_ENOUGH_MEMORY (8), N from the environment
  * variable FM_FAIL, the way SQLite tests its I/O errors. e2e runs
  * N = 1, 2, ... until a run completes. The programs know nothing of it.
+ * Also from the environment (inject.c): FM_BUSY=N (the first N view flushes
+ * fail with ERROR_LOCK_VIOLATION), FM_RAISE=STATUS (the first view flush
+ * faults as a failed page write does on Windows), FM_CRASH=ADDRESS (a write
+ * to it before FlushFileBuffers), FM_TRACE=1 (each FlushFileBuffers says
+ * what the header's state is then), FM_SLOW=MS (mapping a view takes that
+ * long), FM_AFTER=1 (at exit, how many calls followed the failing one),
+ * FM_FAIL_ONLY=NAME (FM_FAIL counts only the calls of NAME).
  *
  * Not wrapped: WriteFile (the error lines themselves go through it) and
  * ResetEvent (its failure cannot change an outcome: every wake re-checks).
@@ -17,10 +24,14 @@
 #include <windows.h>
 #include <aclapi.h>
 
-int fm_fail_now(void);   /* tests/inject.c: is this call the Nth? */
+int fm_fail_now(const char *call);     /* tests/inject.c: is this call the Nth? */
+int fm_busy(void);       /* FM_BUSY: a flush of a view fails for a moment */
+void fm_raise(const void *base);        /* FM_RAISE: a fault in the view at base */
+void fm_before_flush(HANDLE file);      /* FM_TRACE, FM_CRASH */
+void fm_slow(void);      /* FM_SLOW: mapping a view takes that long */
 
 #define FM_FAILED(value) (SetLastError(ERROR_NOT_ENOUGH_MEMORY), (value))
-#define FM_INJECT(value, call) (fm_fail_now() ? FM_FAILED(value) : (call))
+#define FM_INJECT(value, call) (fm_fail_now(#call) ? FM_FAILED(value) : (call))
 
 #define AddAccessAllowedAce(...) FM_INJECT(FALSE, AddAccessAllowedAce(__VA_ARGS__))
 #define CloseHandle(...) FM_INJECT(FALSE, CloseHandle(__VA_ARGS__))
@@ -30,8 +41,9 @@ int fm_fail_now(void);   /* tests/inject.c: is this call the Nth? */
 #define CreateFileW(...) FM_INJECT(INVALID_HANDLE_VALUE, CreateFileW(__VA_ARGS__))
 #define CreateThread(...) FM_INJECT((HANDLE)NULL, CreateThread(__VA_ARGS__))
 #define DeleteFileW(...) FM_INJECT(FALSE, DeleteFileW(__VA_ARGS__))
-#define FlushFileBuffers(...) FM_INJECT(FALSE, FlushFileBuffers(__VA_ARGS__))
-#define FlushViewOfFile(...) FM_INJECT(FALSE, FlushViewOfFile(__VA_ARGS__))
+#define FlushFileBuffers(file) (fm_before_flush(file), FM_INJECT(FALSE, FlushFileBuffers(file)))
+#define FlushViewOfFile(base, n) (fm_raise(base), fm_busy() ? FALSE : \
+	FM_INJECT(FALSE, FlushViewOfFile(base, n)))
 #define GetFileInformationByHandleEx(...) FM_INJECT(FALSE, GetFileInformationByHandleEx(__VA_ARGS__))
 #define GetFileSizeEx(...) FM_INJECT(FALSE, GetFileSizeEx(__VA_ARGS__))
 #define GetFinalPathNameByHandleW(...) FM_INJECT(0, GetFinalPathNameByHandleW(__VA_ARGS__))
@@ -40,8 +52,8 @@ int fm_fail_now(void);   /* tests/inject.c: is this call the Nth? */
 #define GetTokenInformation(...) FM_INJECT(FALSE, GetTokenInformation(__VA_ARGS__))
 #define InitializeAcl(...) FM_INJECT(FALSE, InitializeAcl(__VA_ARGS__))
 #define InitializeSecurityDescriptor(...) FM_INJECT(FALSE, InitializeSecurityDescriptor(__VA_ARGS__))
-#define MapViewOfFile(...) FM_INJECT((LPVOID)NULL, MapViewOfFile(__VA_ARGS__))
-#define MapViewOfFileEx(...) FM_INJECT((LPVOID)NULL, MapViewOfFileEx(__VA_ARGS__))
+#define MapViewOfFile(...) (fm_slow(), FM_INJECT((LPVOID)NULL, MapViewOfFile(__VA_ARGS__)))
+#define MapViewOfFileEx(...) (fm_slow(), FM_INJECT((LPVOID)NULL, MapViewOfFileEx(__VA_ARGS__)))
 #define OpenEventW(...) FM_INJECT((HANDLE)NULL, OpenEventW(__VA_ARGS__))
 #define OpenFileMappingW(...) FM_INJECT((HANDLE)NULL, OpenFileMappingW(__VA_ARGS__))
 #define OpenProcessToken(...) FM_INJECT(FALSE, OpenProcessToken(__VA_ARGS__))

@@ -101,6 +101,9 @@ static void test_rules(void)
 	FRESH(); h->count = 0;            CHECK(md_check_header(g, len) == MD_ECOUNT);
 	FRESH(); h->state = MD_WRITING;   CHECK(md_check_header(g, len) == MD_EINCOMPLETE);
 	FRESH(); h->state = 0;            CHECK(md_check_header(g, len) == MD_ESTATE);
+	/* all zero, as a mapping is before its writer's first store: not yet written */
+	memset(g, 0, len);                CHECK(md_check_header(g, len) == MD_EINCOMPLETE);
+	memset(g, 0, len); g[63] = 1;     CHECK(md_check_header(g, len) == MD_EMAGIC);
 	FRESH(); h->state = MD_COMPLETE ^ 1; CHECK(md_check_header(g, len) == MD_ESTATE);
 	FRESH(); h->checksum ^= 1;        CHECK(validate(g, len) == MD_ECHECKSUM);
 	FRESH(); h->count = 9;            CHECK(validate(g, len) == MD_ECHECKSUM);
