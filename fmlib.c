@@ -18,7 +18,7 @@
  * of 32,767 characters fit); nothing is cut or dropped.
  */
 static SRWLOCK line_lock = SRWLOCK_INIT;
-static wchar_t text[4 * FM_PATH], line[4 * FM_PATH + 256];
+static wchar_t said_text[4 * FM_PATH], said_line[4 * FM_PATH + 256];
 static char utf8[3 * (4 * FM_PATH + 256)];
 
 /*
@@ -71,13 +71,13 @@ static void vmsg(int error, const wchar_t *fmt, va_list ap)
 	AcquireSRWLockExclusive(&line_lock);
 	if (showing != NULL)
 		progress_end(showing);
-	if (vswprintf(text, sizeof text / sizeof *text, fmt, ap) < 0)
-		wcscpy(text, L"(a message too long to show)");
-	end = escape(line + swprintf(line, 64, L"%ls: ", prog), text);
+	if (vswprintf(said_text, sizeof said_text / sizeof *said_text, fmt, ap) < 0)
+		wcscpy(said_text, L"(a message too long to show)");
+	end = escape(said_line + swprintf(said_line, 64, L"%ls: ", prog), said_text);
 	if (error && fate[0] != 0)
 		end = escape(wcscpy(end, L"; ") + 2, fate);
 	wcscpy(end, L"\n");
-	put(GetStdHandle(STD_ERROR_HANDLE), line);
+	put(GetStdHandle(STD_ERROR_HANDLE), said_line);
 	ReleaseSRWLockExclusive(&line_lock);
 }
 
@@ -106,9 +106,9 @@ int say(const wchar_t *fmt, ...)
 
 	va_start(ap, fmt);
 	AcquireSRWLockExclusive(&line_lock);
-	if (vswprintf(text, sizeof text / sizeof *text, fmt, ap) < 0)
-		wcscpy(text, L"(a text too long to show)\n");
-	err = put(GetStdHandle(STD_OUTPUT_HANDLE), text);
+	if (vswprintf(said_text, sizeof said_text / sizeof *said_text, fmt, ap) < 0)
+		wcscpy(said_text, L"(a text too long to show)\n");
+	err = put(GetStdHandle(STD_OUTPUT_HANDLE), said_text);
 	ReleaseSRWLockExclusive(&line_lock);
 	va_end(ap);
 	return err != 0 ? fail(L"WriteFile", L"<stdout>", err) : 0;
@@ -319,6 +319,17 @@ static int set_value(struct args *a, const struct option *o, const wchar_t *val)
 	return -1;
 }
 
+/* FILE, once, and not empty or blank; returns -1, or EXIT_USAGE with a message. */
+static int set_file(struct args *a, const wchar_t *s)
+{
+	if (a->file)
+		return failx(EXIT_USAGE, L"more than one FILE: \"%ls\" (see --help)", s);
+	if (s[wcsspn(s, L" \t")] == 0)
+		return failx(EXIT_USAGE, L"FILE \"%ls\" is empty or blank (see --help)", s);
+	a->file = s;
+	return -1;
+}
+
 /*
  * The first thing each program calls. Options may come before or after FILE;
  * "--" ends them. Help and --version go to stdout and end the program.
@@ -345,11 +356,8 @@ int parse_args(int argc, wchar_t **argv, const struct option *opts,
 		if (options && is(s, L"--")) {
 			options = 0;
 		} else if (!options || s[0] != L'-' || s[1] == 0) {
-			if (a->file)
-				return failx(EXIT_USAGE, L"more than one FILE: \"%ls\" (see --help)", s);
-			if (s[wcsspn(s, L" \t")] == 0)
-				return failx(EXIT_USAGE, L"FILE \"%ls\" is empty or blank (see --help)", s);
-			a->file = s;
+			if ((rc = set_file(a, s)) >= 0)
+				return rc;
 		} else if (is(s, L"-q") || is(s, L"--quiet")) {
 			a->quiet = 1;
 		} else if ((o = find_option(opts, s, &val)) == NULL) {
@@ -456,7 +464,7 @@ int win_close(struct window *w)
  * half has failed); the caller says which.
  */
 int win_each(struct window *w, uint64_t from, uint64_t to, each_fn *fn, void *ctx,
-    volatile LONG *halt)
+    const volatile LONG *halt)
 {
 	unsigned char *p;
 	size_t n, avail;

@@ -95,7 +95,7 @@ int win_at(struct window *w, uint64_t pos, unsigned char **p, size_t *avail);
 int win_close(struct window *w);
 typedef int each_fn(void *ctx, int32_t *data, size_t n, uint64_t first);
 int win_each(struct window *w, uint64_t from, uint64_t to, each_fn *fn, void *ctx,
-    volatile LONG *halt);
+    const volatile LONG *halt);
 int win_halves(struct window w[2], uint64_t count, each_fn *fn, void *ctx[2]);
 void on_fault(struct window w[2], int code, const wchar_t *what, const wchar_t *why,
     const wchar_t *file);

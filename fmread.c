@@ -256,43 +256,76 @@ static enum md_status read_header(const unsigned char *p, uint64_t size, struct 
 }
 
 /*
+ * The header's verdict: 0 to go on, NOT_YET (unfinished, and the caller can
+ * wait), or the exit code of the line said. `live` is the mapping's name when
+ * a writer's live mapping is read, NULL for a file, which must end where its
+ * data ends; `via` says which mapping, for the line.
+ */
+static int check_header(struct window *w, int can_wait, const wchar_t *live, const wchar_t *via,
+    struct md_header *h)
+{
+	enum md_status st;
+	unsigned char *p;
+	size_t avail;
+	int rc;
+
+	if ((rc = win_at(w, 0, &p, &avail)) != 0)
+		return rc;
+	if ((st = read_header(p, w->size, h)) == MD_EINCOMPLETE && can_wait)
+		return NOT_YET;
+	if (st == MD_EINCOMPLETE)
+		return failx(EXIT_DATA, L"\"%ls\"%ls: incomplete: %ls", w->subject, via, live != NULL ?
+		    L"its writer is still writing it" : L"its writer stopped before it finished");
+	if (st != MD_OK)
+		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", w->subject, via, md_reason(st));
+	if (live == NULL && w->size != md_file_size(h->count))
+		return failx(EXIT_DATA, L"\"%ls\": %llu bytes after the end of its data: not a "
+		    L"MEMORYDATA file as written", w->subject,
+		    (unsigned long long)(w->size - md_file_size(h->count)));
+	return 0;
+}
+
+/* The printing pass, through w: what is printed must sum to the checksum. */
+static int print_all(struct window *w, const struct md_header *h, struct progress *progress,
+    const wchar_t *via)
+{
+	struct printing pr;
+	int rc;
+
+	fmt_init(&fmt);
+	start_output();
+	pr.progress = progress;
+	md_sum_init(&pr.sum);
+	rc = win_each(w, 0, h->count, print, &pr, NULL);
+	/* the last block goes out only when what was printed is what was checked */
+	if (rc == 0 && md_sum_final(&pr.sum) != h->checksum)
+		rc = failx(EXIT_DATA, L"\"%ls\"%ls: the data changed while it was printed; "
+		    L"the output is not valid", w->subject, via);
+	if ((rc = end_output(rc)) == HALTED)
+		rc = interrupted_while(L"printing", w->subject);
+	return rc;
+}
+
+/*
  * Checks the header, then the checksum over all the data (in two halves, on
- * two threads: reading memory is its cost), then prints through w[0]. `live`
- * is the mapping's name when a writer's live mapping is read, NULL for a
- * file, which must end where its data ends. Unfinished data is NOT_YET when
- * the caller can wait for it.
+ * two threads: reading memory is its cost), then prints through w[0].
+ * `live` as for check_header.
  */
 static int show(struct window w[2], const struct args *a, int can_wait, const wchar_t *live)
 {
 	static wchar_t via[NAME_MAX + 24];
-	const wchar_t *subject = w[0].subject;
 	struct md_header h;
 	struct pass pass[2];
 	void *ctx[2] = { &pass[0], &pass[1] };
-	struct printing pr;
 	struct progress progress;
-	enum md_status st;
-	unsigned char *p;
-	size_t avail;
 	DWORD mode;
 	int rc, bad;
 
 	via[0] = 0;
 	if (live != NULL && a->file != NULL)
 		swprintf(via, NAME_MAX + 24, L" (live mapping \"%ls\")", live);
-	if ((rc = win_at(&w[0], 0, &p, &avail)) != 0)
+	if ((rc = check_header(&w[0], can_wait, live, via, &h)) != 0)
 		return rc;
-	if ((st = read_header(p, w[0].size, &h)) == MD_EINCOMPLETE && can_wait)
-		return NOT_YET;
-	if (st == MD_EINCOMPLETE)
-		return failx(EXIT_DATA, L"\"%ls\"%ls: incomplete: %ls", subject, via, live != NULL ?
-		    L"its writer is still writing it" : L"its writer stopped before it finished");
-	if (st != MD_OK)
-		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", subject, via, md_reason(st));
-	if (live == NULL && w[0].size != md_file_size(h.count))
-		return failx(EXIT_DATA, L"\"%ls\": %llu bytes after the end of its data: not a "
-		    L"MEMORYDATA file as written", subject,
-		    (unsigned long long)(w[0].size - md_file_size(h.count)));
 	/* checked, then printed: two passes, or one with --check; no progress
 	 * line among the numbers when they go to the same console */
 	progress_start(&progress, a, L"reading", (a->check ? 1 : 2) * h.count * sizeof(int32_t));
@@ -301,31 +334,19 @@ static int show(struct window w[2], const struct args *a, int can_wait, const wc
 	md_sum_init(&pass[0].sum);
 	pass[0].progress = &progress;
 	pass[1] = pass[0];
-	rc = win_halves(w, h.count, add, ctx);
-	if (rc == HALTED)
-		rc = interrupted_while(L"checking", subject);
+	if ((rc = win_halves(w, h.count, add, ctx)) == HALTED)
+		rc = interrupted_while(L"checking", w[0].subject);
 	md_sum_join(&pass[0].sum, &pass[1].sum);
 	bad = rc == 0 && md_sum_final(&pass[0].sum) != h.checksum;
-	if (rc == 0 && !bad && !a->check) {
-		fmt_init(&fmt);
-		start_output();
-		pr.progress = &progress;
-		md_sum_init(&pr.sum);
-		rc = win_each(&w[0], 0, h.count, print, &pr, NULL);
-		/* the last block goes out only when what was printed is what was checked */
-		if (rc == 0 && md_sum_final(&pr.sum) != h.checksum)
-			rc = failx(EXIT_DATA, L"\"%ls\"%ls: the data changed while it was printed; "
-			    L"the output is not valid", subject, via);
-		if ((rc = end_output(rc)) == HALTED)
-			rc = interrupted_while(L"printing", subject);
-	}
+	if (rc == 0 && !bad && !a->check)
+		rc = print_all(&w[0], &h, &progress, via);
 	progress_end(&progress);
 	if (rc != 0)
 		return rc;
 	if (bad)
-		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", subject, via, md_reason(MD_ECHECKSUM));
+		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", w[0].subject, via, md_reason(MD_ECHECKSUM));
 	if (a->check)
-		return say(L"%ls: valid, %llu integers, checksum %08lx%08lx%ls\n", subject,
+		return say(L"%ls: valid, %llu integers, checksum %08lx%08lx%ls\n", w[0].subject,
 		    (unsigned long long)h.count, (unsigned long)(h.checksum >> 32),
 		    (unsigned long)(h.checksum & 0xFFFFFFFFu), via);
 	return 0;
@@ -504,6 +525,30 @@ static int attempt(const struct args *a, const wchar_t *name, int can_wait)
 }
 
 /*
+ * One wait for NAME.ready (h[1]) or Ctrl+C (h[0]) until `end`: NOT_YET to
+ * look again, else the exit code of the line said. Once a signal has been
+ * found stale, *n is 1: only Ctrl+C is waited for, 100 ms at a time.
+ */
+static int wait_once(const struct args *a, const wchar_t *name, HANDLE h[2], DWORD *n, ULONGLONG end)
+{
+	ULONGLONG now = GetTickCount64();
+	DWORD r;
+
+	if (now >= end)
+		return failx(EXIT_TIMEOUT, L"timed out after %llu s waiting for \"%ls\"",
+		    (unsigned long long)a->wait, a->file != NULL ? a->file : name);
+	r = WaitForMultipleObjects(*n, h, FALSE, *n == 2 ? (DWORD)(end - now) :
+	    (DWORD)(end - now < 100 ? end - now : 100));
+	if (r == WAIT_OBJECT_0)
+		return failx(EXIT_INTERRUPTED, L"interrupted while waiting for \"%ls\"", name);
+	if (r == WAIT_FAILED)
+		return fail(L"WaitForMultipleObjects", name, GetLastError());
+	if (r == WAIT_OBJECT_0 + 1)
+		*n = 1;                  /* if the next look finds nothing, the signal was stale */
+	return NOT_YET;
+}
+
+/*
  * Looks, and while the data is not there yet and time is left, waits for
  * the writer's signal on NAME.ready, then looks again. Readers never reset
  * the event, which other readers wait on too: a signal cannot be lost. One
@@ -516,8 +561,8 @@ static int read_any(const struct args *a)
 	wchar_t name[NAME_MAX];
 	SECURITY_ATTRIBUTES sa;
 	HANDLE h[2] = { interrupt_event(), NULL };
-	ULONGLONG now, end = GetTickCount64() + a->wait * 1000;
-	DWORD r, n = 2;
+	ULONGLONG end = GetTickCount64() + a->wait * 1000;
+	DWORD n = 2;
 	int rc;
 
 	if ((a->name == NULL && (rc = locate(a->file, &where)) != 0) ||
@@ -531,23 +576,8 @@ static int read_any(const struct args *a)
 			info(a, L"waiting up to %llu s for \"%ls\"", (unsigned long long)a->wait, name);
 			continue;
 		}
-		if ((now = GetTickCount64()) >= end) {
-			rc = failx(EXIT_TIMEOUT, L"timed out after %llu s waiting for \"%ls\"",
-			    (unsigned long long)a->wait, a->file != NULL ? a->file : name);
+		if ((rc = wait_once(a, name, h, &n, end)) != NOT_YET)
 			break;
-		}
-		r = WaitForMultipleObjects(n, h, FALSE, n == 2 ? (DWORD)(end - now) :
-		    (DWORD)(end - now < 100 ? end - now : 100));
-		if (r == WAIT_OBJECT_0) {
-			rc = failx(EXIT_INTERRUPTED, L"interrupted while waiting for \"%ls\"", name);
-			break;
-		}
-		if (r == WAIT_FAILED) {
-			rc = fail(L"WaitForMultipleObjects", name, GetLastError());
-			break;
-		}
-		if (r == WAIT_OBJECT_0 + 1)
-			n = 1;               /* if the next look finds nothing, the signal was stale */
 	}
 	close_handle(h[1], name);
 	return rc;

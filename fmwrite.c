@@ -135,6 +135,15 @@ static int create_temp(struct writer *w)
 	return fail(L"CreateFileW", w->temp, err);
 }
 
+/* Sets the file's last-write time to now. */
+static int touch(HANDLE file, const wchar_t *subject)
+{
+	FILETIME now;
+
+	GetSystemTimeAsFileTime(&now);
+	return SetFileTime(file, NULL, NULL, &now) ? 0 : fail(L"SetFileTime", subject, GetLastError());
+}
+
 /*
  * The new file takes FILE's place in one rename, through the handle that
  * wrote it (SetFileInformationByHandle, FileRenameInfo): no name is looked up
@@ -436,6 +445,9 @@ static int write_all_of(const struct args *a, struct writer *w)
 		win_close(&v[0]);        /* a mapped file cannot be removed; v[1] is closed */
 		return rc;
 	}
+	/* writes through views leave the last-write time as it was at the start (Windows) */
+	if (!a->no_file && (rc = touch(w->file, a->file)) != 0)
+		return rc;
 	if (!a->no_file && (rc = take_place(a, w)) != 0)
 		return rc;
 	if (a->no_file)

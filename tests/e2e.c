@@ -533,9 +533,12 @@ static void test_refusals(void)
 		size_t len;
 		char *buf = slurp(L"trail.bin", &len);
 
-		buf = realloc(buf, len + 5);
-		memset(buf + len, 0xFF, 5);
-		spit(L"trail.bin", buf, len + 5);
+		char *more = malloc(len + 5);
+
+		memcpy(more, buf, len);
+		memset(more + len, 0xFF, 5);
+		spit(L"trail.bin", more, len + 5);
+		free(more);
 		free(buf);
 	}
 	refuse("trailing bytes after the data", L"trail.bin", "5 bytes after the end of its data: not a MEMORYDATA file as written");
@@ -1022,6 +1025,12 @@ static void noise(unsigned char *p, size_t n)
 		*p++ = (unsigned char)((x = x * 1103515245 + 12345) >> 16);
 }
 
+/* as CreateFileMappingW leaves it: zeros, the header not written yet */
+static void nothing(unsigned char *p, size_t n)
+{
+	(void)p, (void)n;
+}
+
 static void half_written(unsigned char *p, size_t n)
 {
 	(void)n;
@@ -1088,6 +1097,12 @@ static void test_foreign_mappings(void)
 	free(want);
 	CloseHandle(m);
 
+	m = fake(L"Local\\e2e-zero", 4096, nothing);
+	expect("a mapping whose header is all zero is not written yet: incomplete", L"fmread -q --name e2e-zero",
+	    3, "", "fmread: \"Local\\e2e-zero\": incomplete: its writer is still writing it\n");
+	expect("... and with --wait, waited for", L"fmread -q --wait 1 --name e2e-zero", 4, "",
+	    "fmread: timed out after 1 s waiting for \"Local\\e2e-zero\"\n");
+	CloseHandle(m);
 	m = fake(L"Local\\e2e-half", 4096, half_written);
 	expect("a half-written live mapping is refused at once", L"fmread --name e2e-half", 3, "",
 	    "fmread: attached to live mapping \"Local\\e2e-half\"\n"
@@ -1643,6 +1658,28 @@ static void test_flushes_and_faults(void)
 	    match("*fm-trace: flush: TIRW\nfm-trace: flush: DONE\n", r.err, r.errlen));
 	release(&r);
 	DeleteFileW(L"order.bin");
+
+	/* views do not update the last-write time on Windows: fmwrite sets it when done.
+	 * Slowed (200 ms a view), the write takes a second or more after the file is made */
+	{
+		FILETIME before, after;
+		WIN32_FILE_ATTRIBUTE_DATA at;
+		ULONGLONG b, a, w;
+
+		GetSystemTimeAsFileTime(&before);
+		run_with(L"FM_SLOW", L"200", L"inject\\fmwrite -q -n 20000000 stamp.bin", &r);
+		GetSystemTimeAsFileTime(&after);
+		GetFileAttributesExW(L"stamp.bin", GetFileExInfoStandard, &at);
+		b = (ULONGLONG)before.dwHighDateTime << 32 | before.dwLowDateTime;
+		a = (ULONGLONG)after.dwHighDateTime << 32 | after.dwLowDateTime;
+		w = (ULONGLONG)at.ftLastWriteTime.dwHighDateTime << 32 | at.ftLastWriteTime.dwLowDateTime;
+		printf("    last write %.2f s after the start of a %.2f s write\n", (double)(w - b) / 1e7,
+		    (double)(a - b) / 1e7);
+		truth("the last-write time is when the write ended, not when the file was made",
+		    r.code == 0 && w + 5000000 >= a && w <= a + 20000000);
+		release(&r);
+		DeleteFileW(L"stamp.bin");
+	}
 
 	/* FlushViewOfFile busy for a moment (error 33): tried again */
 	copy_good(L"busy.bin");

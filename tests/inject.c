@@ -70,12 +70,12 @@ static void say(const char *text)
 /* FM_BUSY=N: the first N flushes of a view fail for a moment (error 33). */
 int fm_busy(void)
 {
-	static volatile LONG calls;
+	static volatile LONG flushes;
 	static long n = -1;
 
 	if (n < 0)
 		n = (long)env("FM_BUSY");
-	if (InterlockedIncrement(&calls) > n)
+	if (InterlockedIncrement(&flushes) > n)
 		return 0;
 	SetLastError(ERROR_LOCK_VIOLATION);
 	return 1;
@@ -106,7 +106,7 @@ void fm_raise(const void *base)
 void fm_before_flush(HANDLE file)
 {
 	unsigned char h[64];
-	OVERLAPPED at = { 0 };
+	OVERLAPPED start = { 0 };
 	char line[64];
 	DWORD n = 0;
 
@@ -114,7 +114,7 @@ void fm_before_flush(HANDLE file)
 		*(volatile int *)(ULONG_PTR)env("FM_CRASH") = 0;
 	if (!env("FM_TRACE"))
 		return;
-	if (!ReadFile(file, h, sizeof h, &n, &at) || n != sizeof h)
+	if (!ReadFile(file, h, sizeof h, &n, &start) || n != sizeof h)
 		n = 0;
 	snprintf(line, sizeof line, "fm-trace: flush: %.4s\n", n ? (const char *)h + 20 : "????");
 	say(line);

@@ -59,6 +59,7 @@ void fm_slow(void);      /* FM_SLOW: mapping a view takes that long */
 #define OpenProcessToken(...) FM_INJECT(FALSE, OpenProcessToken(__VA_ARGS__))
 #define ReadFile(...) FM_INJECT(FALSE, ReadFile(__VA_ARGS__))
 #define SetEvent(...) FM_INJECT(FALSE, SetEvent(__VA_ARGS__))
+#define SetFileTime(...) FM_INJECT(FALSE, SetFileTime(__VA_ARGS__))
 #define SetFileInformationByHandle(...) FM_INJECT(FALSE, SetFileInformationByHandle(__VA_ARGS__))
 #define SetSecurityDescriptorDacl(...) FM_INJECT(FALSE, SetSecurityDescriptorDacl(__VA_ARGS__))
 #define UnmapViewOfFile(...) FM_INJECT(FALSE, UnmapViewOfFile(__VA_ARGS__))
