@@ -51,8 +51,9 @@ static wchar_t fate[FM_PATH + 64];  /* what became of FILE: every error line end
  * Copies s to d, control characters shown as <0x1B>: a name with a newline
  * or an escape sequence in it must not split a line or drive the terminal.
  * (No file name can hold < or >, so the form cannot be mistaken for one.)
+ * d needs room for 6 characters for each of s; returns d's end.
  */
-static wchar_t *escape(wchar_t *d, const wchar_t *s)
+wchar_t *escape(wchar_t *d, const wchar_t *s)
 {
 	for (; *s; s++)
 		if (*s < 0x20 || (*s >= 0x7F && *s < 0xA0))
@@ -674,6 +675,7 @@ int locate(const wchar_t *file, struct place *pl)
 
 	h = CreateFileW(file, FILE_READ_ATTRIBUTES, SHARE_ALL, NULL, OPEN_EXISTING, 0, NULL);
 	pl->exists = h != INVALID_HANDLE_VALUE;
+	pl->disk = pl->exists && GetFileType(h) == FILE_TYPE_DISK;
 	if (pl->exists)
 		n = GetFinalPathNameByHandleW(h, pl->path, FM_PATH, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
 	else if ((err = GetLastError()) != ERROR_FILE_NOT_FOUND)
@@ -782,20 +784,24 @@ int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_
 }
 
 /*
- * Is `map` a mapping of FILE itself? Its view names the file behind it
- * (GetMappedFileNameW: "\Device\HarddiskVolume3\..." on Windows, the
- * "\??\Z:\..." it was opened by under Wine); that file and FILE are compared
- * by identity, never by spelling. Memory backed by the paging file has no
- * file, and is not FILE's.
+ * What `map` is a mapping of, for FILE (located at pl): FILE itself
+ * (MAPS_FILE), the new file a writer is filling to replace FILE
+ * ("FILE.fmwrite-PID-N.tmp" beside it: MAPS_NEW_FILE), a file no longer
+ * there by the name the mapping gives (MAPS_GONE), or anything else
+ * (MAPS_OTHER). Its view names the file behind it (GetMappedFileNameW:
+ * "\Device\HarddiskVolume3\..." on Windows, the "\??\Z:\..." it was opened
+ * by under Wine); that file and FILE are compared by identity, never by
+ * spelling. Memory backed by the paging file has no file, and is not FILE's.
  */
-int same_file(HANDLE map, const wchar_t *file, int *same)
+int mapped_file(HANDLE map, const wchar_t *file, const struct place *pl, int *what)
 {
 	static wchar_t got[FM_PATH], path[FM_PATH + 16];
 	static struct identity a, b;
+	const wchar_t *rest;
 	void *view;
-	DWORD n;
+	size_t n;
 
-	*same = 0;
+	*what = MAPS_OTHER;
 	if ((view = MapViewOfFile(map, FILE_MAP_READ, 0, 0, 1)) == NULL)
 		return fail(L"MapViewOfFile", file, GetLastError());
 	n = GetMappedFileNameW(GetCurrentProcess(), view, got, FM_PATH);
@@ -807,11 +813,20 @@ int same_file(HANDLE map, const wchar_t *file, int *same)
 		swprintf(path, FM_PATH + 16, L"\\\\?\\%ls", got + 4);
 	else
 		swprintf(path, FM_PATH + 16, L"\\\\?\\GLOBALROOT%ls", got);
-	/* a file that cannot be opened, or FILE gone, is simply not proven the same */
-	if (!identify(file, &a) || !identify(path, &b))
+	/* a file that is not there by its name any more: renamed (Wine keeps the
+	 * name a mapping was opened by; its writer makes it anew) or removed */
+	if (!identify(path, &b)) {
+		*what = MAPS_GONE;
 		return 0;
-	*same = a.id.VolumeSerialNumber == b.id.VolumeSerialNumber &&
-	    memcmp(&a.id.FileId, &b.id.FileId, sizeof a.id.FileId) == 0 && wcscmp(a.path, b.path) == 0;
+	}
+	if (identify(file, &a) && a.id.VolumeSerialNumber == b.id.VolumeSerialNumber &&
+	    memcmp(&a.id.FileId, &b.id.FileId, sizeof a.id.FileId) == 0 && wcscmp(a.path, b.path) == 0)
+		*what = MAPS_FILE;
+	n = wcslen(pl->path);
+	rest = b.path + n;
+	if (wcsncmp(b.path, pl->path, n) == 0 && wcsncmp(rest, L".fmwrite-", 9) == 0 &&
+	    wcslen(rest) > 13 && wcscmp(rest + wcslen(rest) - 4, L".tmp") == 0)
+		*what = MAPS_NEW_FILE;
 	return 0;
 }
 

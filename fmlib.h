@@ -61,6 +61,7 @@ int parse_args(int argc, wchar_t **argv, const struct option *opts,
     const wchar_t *usage, struct args *a);
 
 int say(const wchar_t *fmt, ...);
+wchar_t *escape(wchar_t *d, const wchar_t *s);
 void msg(const wchar_t *fmt, ...);
 void note(const wchar_t *fmt, ...);
 void set_fate(const wchar_t *fmt, ...);
@@ -127,13 +128,15 @@ struct place {
 	wchar_t path[FM_PATH];
 	size_t leaf;             /* where in path the file's own name starts */
 	int exists;
+	int disk;                /* it exists and is a file (not a pipe or a device) */
 	int fold;                /* the folder ignores case: the name does too */
 	FILE_ID_INFO dir;        /* the folder's volume and file ID */
 };
 
 int locate(const wchar_t *file, struct place *pl);
 int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_MAX]);
-int same_file(HANDLE map, const wchar_t *file, int *same);
+enum { MAPS_OTHER, MAPS_FILE, MAPS_NEW_FILE, MAPS_GONE };
+int mapped_file(HANDLE map, const wchar_t *file, const struct place *pl, int *what);
 int check_owner(HANDLE h, const wchar_t *subject, int *mine, wchar_t owner[96]);
 int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject);
 int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suffix, HANDLE *ev);

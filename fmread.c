@@ -306,6 +306,18 @@ static int print_all(struct window *w, const struct md_header *h, struct progres
 	return rc;
 }
 
+/* --check's one line on stdout, names shown as on stderr (control characters escaped) */
+static int summary(const wchar_t *subject, const struct md_header *h, const wchar_t *via)
+{
+	static wchar_t line[FM_PATH + NAME_MAX + 96], shown[6 * (FM_PATH + NAME_MAX + 96)];
+
+	swprintf(line, sizeof line / sizeof *line, L"%ls: valid, %llu integers, checksum %08lx%08lx%ls",
+	    subject, (unsigned long long)h->count, (unsigned long)(h->checksum >> 32),
+	    (unsigned long)(h->checksum & 0xFFFFFFFFu), via);
+	escape(shown, line);
+	return say(L"%ls\n", shown);
+}
+
 /*
  * Checks the header, then the checksum over all the data (in two halves, on
  * two threads: reading memory is its cost), then prints through w[0].
@@ -346,9 +358,7 @@ static int show(struct window w[2], const struct args *a, int can_wait, const wc
 	if (bad)
 		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", w[0].subject, via, md_reason(MD_ECHECKSUM));
 	if (a->check)
-		return say(L"%ls: valid, %llu integers, checksum %08lx%08lx%ls\n", w[0].subject,
-		    (unsigned long long)h.count, (unsigned long)(h.checksum >> 32),
-		    (unsigned long)(h.checksum & 0xFFFFFFFFu), via);
+		return summary(w[0].subject, &h, via);
 	return 0;
 }
 
@@ -464,20 +474,26 @@ static int read_live(const struct args *a, const wchar_t *name, HANDLE map, int 
 		win_close(&w[0]);
 	}
 	close_handle(map, name);
-	if (rc == 0)
+	/* only a reader of the data: a --check alone does not end a hold */
+	if (rc == 0 && !a->check)
 		report_done(name);
 	return rc;
 }
 
 #define NOT_OURS (-2)            /* a live mapping that is not to be read */
+#define WRITING (-4)             /* a live mapping of FILE's writer, still writing */
+
+static struct place where;       /* FILE, located (read_any) */
 
 /*
  * Is this live mapping one to read? Only when this user owns it and, for
  * FILE, only when FILE is the file behind it: a mapping of another file, or
  * of the paging file, that carries FILE's name is not FILE's data. Someone
- * else's is said even with -q, and then FILE itself is read.
+ * else's is said even with -q, and then FILE itself is read. A mapping of
+ * the new file FILE's writer is filling is WRITING: FILE is being replaced;
+ * so is one whose file has just been renamed, to a reader that can wait.
  */
-static int trusted(const struct args *a, const wchar_t *name, HANDLE map)
+static int trusted(const struct args *a, const wchar_t *name, HANDLE map, int can_wait)
 {
 	wchar_t owner[96];
 	int rc, ok;
@@ -492,9 +508,12 @@ static int trusted(const struct args *a, const wchar_t *name, HANDLE map)
 		    name, owner);
 		return NOT_OURS;
 	}
-	if (a->file == NULL || (rc = same_file(map, a->file, &ok)) != 0)
+	if (a->file == NULL || (rc = mapped_file(map, a->file, &where, &ok)) != 0)
 		return rc;
-	if (!ok) {
+	/* gone: under Wine, a holder between its rename and its mapping made anew */
+	if (ok == MAPS_NEW_FILE || (ok == MAPS_GONE && can_wait))
+		return WRITING;
+	if (ok != MAPS_FILE) {
 		note(L"not reading live mapping \"%ls\": it is not a mapping of \"%ls\"; reading the file",
 		    name, a->file);
 		return NOT_OURS;
@@ -511,9 +530,12 @@ static int attempt(const struct args *a, const wchar_t *name, int can_wait)
 	int rc;
 
 	if (map != NULL) {
-		if ((rc = trusted(a, name, map)) == 0)
+		if ((rc = trusted(a, name, map, can_wait)) == 0)
 			return read_live(a, name, map, can_wait);
 		close_handle(map, name);
+		if (rc == WRITING)
+			return can_wait ? NOT_YET : failx(EXIT_DATA, L"\"%ls\" (live mapping \"%ls\"): "
+			    L"incomplete: its writer is still writing it", a->file, name);
 		if (rc != NOT_OURS)
 			return rc;
 	} else if (err != ERROR_FILE_NOT_FOUND) {
@@ -540,7 +562,7 @@ static int wait_once(const struct args *a, const wchar_t *name, HANDLE h[2], DWO
 	r = WaitForMultipleObjects(*n, h, FALSE, *n == 2 ? (DWORD)(end - now) :
 	    (DWORD)(end - now < 100 ? end - now : 100));
 	if (r == WAIT_OBJECT_0)
-		return failx(EXIT_INTERRUPTED, L"interrupted while waiting for \"%ls\"", name);
+		return interrupted_while(L"waiting for", a->file != NULL ? a->file : name);
 	if (r == WAIT_FAILED)
 		return fail(L"WaitForMultipleObjects", name, GetLastError());
 	if (r == WAIT_OBJECT_0 + 1)
@@ -557,7 +579,6 @@ static int wait_once(const struct args *a, const wchar_t *name, HANDLE h[2], DWO
  */
 static int read_any(const struct args *a)
 {
-	static struct place where;
 	wchar_t name[NAME_MAX];
 	SECURITY_ATTRIBUTES sa;
 	HANDLE h[2] = { interrupt_event(), NULL };
@@ -586,13 +607,14 @@ static int read_any(const struct args *a)
 int wmain(int argc, wchar_t **argv)
 {
 	struct args a;
-	int rc = parse_args(argc, argv, options, usage, &a);
+	int rc;
 
-	if (rc >= 0)
+	/* first: from now on Ctrl+C is ours to act on */
+	if ((rc = watch_interrupts()) != 0)
+		return rc;
+	if ((rc = parse_args(argc, argv, options, usage, &a)) >= 0)
 		return rc;
 	if (a.file == NULL && a.name == NULL)
 		return failx(EXIT_USAGE, L"no FILE given (see --help)");
-	if ((rc = watch_interrupts()) != 0)
-		return rc;
 	return read_any(&a);
 }

@@ -35,7 +35,8 @@ static const wchar_t usage[] =
 	L"  --global         create the objects in Global\\ (needs the\n"
 	L"                   SeCreateGlobalPrivilege privilege)\n"
 	L"  --hold SECONDS   then keep the mapping for readers until one has read\n"
-	L"                   it, Enter or Ctrl+C is pressed, or SECONDS pass\n"
+	L"                   it or SECONDS pass (Ctrl+C: exit 5); typed input is\n"
+	L"                   left for the shell\n"
 	L"  --no-file        shared memory backed by the paging file, no FILE;\n"
 	L"                   needs --name and --hold\n"
 	L"  -q, --quiet      print nothing but errors\n"
@@ -76,22 +77,26 @@ static struct writer {
 } wr = { .file = INVALID_HANDLE_VALUE };
 
 /*
- * May FILE be replaced? A read-only file may not (Windows refuses to rename
- * over one; Wine, run as root, would not), nor a non-empty file that is not a
- * MEMORYDATA file, unless --force. FILE is only read here: it stays byte for
+ * May FILE be replaced? A pipe or a device may not, nor a read-only file
+ * (Windows refuses to rename over one; Wine, run as root, would not), nor a
+ * non-empty file that is not a MEMORYDATA file, unless --force. FILE is only read here: it stays byte for
  * byte as it is until a complete new file takes its place.
  */
 static int may_replace(const struct args *a, const struct place *pl)
 {
 	unsigned char head[8];
 	LARGE_INTEGER size;
-	DWORD got = 0;
+	DWORD attrs, got = 0;
 	HANDLE f;
 	int rc = 0;
 
 	if (!pl->exists)
 		return 0;
-	if (GetFileAttributesW(pl->path) & FILE_ATTRIBUTE_READONLY)
+	if (!pl->disk)
+		return failx(EXIT_SYSTEM, L"\"%ls\" is not a file but a pipe or a device", a->file);
+	if ((attrs = GetFileAttributesW(pl->path)) == INVALID_FILE_ATTRIBUTES)
+		return fail(L"GetFileAttributesW", a->file, GetLastError());
+	if (attrs & FILE_ATTRIBUTE_READONLY)
 		return failx(EXIT_SYSTEM, L"\"%ls\" is read-only", a->file);
 	if (a->force)
 		return 0;
@@ -284,13 +289,18 @@ static void start_flusher(struct flusher *f, HANDLE file)
 		f->thread = CreateThread(NULL, 0, flush_behind, f, 0, NULL);
 }
 
-/* Stops the flushing thread; returns the error of a failed flush, or 0. */
+/*
+ * Stops the flushing thread; returns the error of a failed flush, or 0.
+ * After Ctrl+C a flush under way is not waited for beyond 200 ms: the
+ * thread is left to the process's end (hence a static flusher).
+ */
 static DWORD end_flusher(struct flusher *f)
 {
 	if (f->thread != NULL) {
 		InterlockedExchange(&f->over, 1);
 		SetEvent(f->filled);
-		WaitForSingleObject(f->thread, INFINITE);
+		if (WaitForSingleObject(f->thread, interrupted ? 200 : INFINITE) != WAIT_OBJECT_0)
+			return 0;
 		close_handle(f->thread, L"<thread>");
 	}
 	close_handle(f->filled, L"<event>");
@@ -347,9 +357,9 @@ static int mark(struct window *w, uint32_t state, uint64_t checksum)
  */
 static int write_data(struct window w[2], struct progress *progress, uint64_t count, HANDLE file)
 {
+	static struct flusher flusher;
 	struct part part[2];
 	void *ctx[2] = { &part[0], &part[1] };
-	struct flusher flusher;
 	unsigned char *p;
 	size_t avail;
 	DWORD flush_err;
@@ -448,6 +458,9 @@ static int write_all_of(const struct args *a, struct writer *w)
 	/* writes through views leave the last-write time as it was at the start (Windows) */
 	if (!a->no_file && (rc = touch(w->file, a->file)) != 0)
 		return rc;
+	/* the last moment Ctrl+C can leave FILE as it was: a flush can take seconds */
+	if (interrupted)
+		return interrupted_while(L"flushing", a->file);
 	if (!a->no_file && (rc = take_place(a, w)) != 0)
 		return rc;
 	if (a->no_file)
@@ -491,9 +504,9 @@ static int write_file(const struct args *a)
 int wmain(int argc, wchar_t **argv)
 {
 	struct args a;
-	int rc = parse_args(argc, argv, options, usage, &a);
+	int rc;
 
-	if (rc >= 0)
+	if ((rc = parse_args(argc, argv, options, usage, &a)) >= 0)
 		return rc;
 	if (!a.no_file && a.file == NULL)
 		return failx(EXIT_USAGE, L"no FILE given (see --help)");
@@ -504,8 +517,9 @@ int wmain(int argc, wchar_t **argv)
 	if (a.no_file)
 		set_fate(L"nothing written");
 	else
-		set_fate(GetFileAttributesW(a.file) != INVALID_FILE_ATTRIBUTES ? L"\"%ls\" left as it was" :
-		    L"\"%ls\" not created", a.file);
+		set_fate(GetFileAttributesW(a.file) != INVALID_FILE_ATTRIBUTES ||
+		    (GetLastError() != ERROR_FILE_NOT_FOUND && GetLastError() != ERROR_PATH_NOT_FOUND) ?
+		    L"\"%ls\" left as it was" : L"\"%ls\" not created", a.file);
 	if ((rc = watch_interrupts()) != 0)
 		return rc;
 	on_abort(abandon);

@@ -1478,7 +1478,7 @@ static void test_interrupted(void)
 	said(L"r1", "waiting up to");
 	truth("Ctrl+C during --wait: delivered", ctrl_c(w));
 	judge("Ctrl+C during --wait: exit 5", w, L"r1", 5, "",
-	    "fmread: waiting up to 60 s*\nfmread: interrupted while waiting for \"Local\\fmipc-*\"\n");
+	    "fmread: waiting up to 60 s*\nfmread: interrupted while waiting for \"nobody.bin\"\n");
 }
 
 /* ---- past 4 GiB ---- */
@@ -1587,8 +1587,29 @@ static void test_messages(void)
 	said(L"w1", "holding");
 	expect("--check of a held file names FILE and says the live mapping", L"fmread -q --check checked.bin", 0,
 	    "checked.bin: valid, 5 integers, checksum ???????????????? (live mapping \"Local\\fmipc-*\")\n", "");
+	expect("... and a reader of the data", L"fmread -q checked.bin", 0, "0\n1\n2\n3\n4\n", "");
 	judge("... and its writer lets go", w, L"w1", 0, "", "*a reader has finished*");
 	DeleteFileW(L"checked.bin");
+	/* --check is no reader of the data: it does not end a hold, and its line escapes names */
+	w = start(L"fmwrite --no-file --name \"e2e\x1b[2J\" --hold 60 -n 3", L"w1");
+	said(L"w1", "holding");
+	expect("--check of a held mapping: its name escaped on stdout too", L"fmread -q --check --name \"e2e\x1b[2J\"",
+	    0, "Local\\e2e<0x1B>[2J: valid, 3 integers, checksum ????????????????\n", "");
+	expect("... and the hold goes on for a reader of the data", L"fmread -q --name \"e2e\x1b[2J\"", 0,
+	    "0\n1\n2\n", "");
+	judge("... who ends it", w, L"w1", 0, "", "*a reader has finished*");
+	/* FILE while its writer is still writing it: not "another file's mapping" */
+	SetEnvironmentVariableW(L"FM_SLOW", L"300");
+	w = start(L"inject\\fmwrite -n 20000000 slowly.bin", L"w1");
+	SetEnvironmentVariableW(L"FM_SLOW", NULL);
+	while (temp_size(L"slowly.bin") < 0 && WaitForSingleObject(w, 20) == WAIT_TIMEOUT)
+		;
+	expect("FILE while its writer writes it: incomplete, still writing", L"fmread -q slowly.bin", 3, "",
+	    "fmread: \"slowly.bin\" (live mapping \"Local\\fmipc-*\"): incomplete: its writer is still writing it\n");
+	expect("... and --wait waits for it", L"fmread -q --check --wait 60 slowly.bin", 0,
+	    "slowly.bin: valid, 20000000 integers, checksum ????????????????\n", "");
+	judge("... whose writer ends well", w, L"w1", 0, "", "fmwrite: wrote 20000000 integers*");
+	DeleteFileW(L"slowly.bin");
 }
 
 /* ---- waits, flushes and faults as Windows has them ---- */

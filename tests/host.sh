@@ -159,6 +159,13 @@ wine build/fmwrite.exe --help >/dev/full 2>"$dir/err"
 rc=$?
 check "fmwrite --help >/dev/full: exit 2, one line" '[ $rc = 2 ] && one_line "$dir/err" "^fmwrite: WriteFile"'
 
+# A FIFO where FILE should be: not a file, never read (it would block) nor replaced
+mkfifo "$dir/fifo"
+wine build/fmwrite.exe --force "$dir/fifo" 2>"$dir/err"
+rc=$?
+check "a FIFO as FILE: exit 2, one line that says what it is, and it stays" '[ $rc = 2 ] && [ -p "$dir/fifo" ] &&
+	one_line "$dir/err" "^fmwrite: \"[^\"]*fifo\" is not a file but a pipe or a device; \"[^\"]*fifo\" left as it was\$"'
+
 # A file changed under a slow reader (Windows would not let anyone write to
 # it; Linux does): what is printed is summed as it is formatted, so fmread
 # never exits 0 with data that is not what it checked.
