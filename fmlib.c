@@ -639,6 +639,26 @@ struct identity {
 	wchar_t path[FM_PATH];
 };
 
+/*
+ * GetFinalPathNameByHandleW into buf (FM_PATH): "\\?\" and the path through
+ * links. Wine's fails with ERROR_MORE_DATA past MAX_PATH characters, whatever
+ * the buffer (a fixed one inside); there the full path of `name` as spelt
+ * stands in, links in it not followed. Returns its length, 0 on failure.
+ */
+static DWORD final_path(HANDLE h, const wchar_t *name, wchar_t *buf)
+{
+	static wchar_t spelt[FM_PATH];
+	DWORD n;
+
+	wcscpy(spelt, wcsncmp(name, L"\\\\?\\", 4) == 0 ? name + 4 : name);
+	n = GetFinalPathNameByHandleW(h, buf, FM_PATH, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+	if (n != 0 || GetLastError() != ERROR_MORE_DATA)
+		return n;
+	wcscpy(buf, L"\\\\?\\");
+	n = GetFullPathNameW(spelt, FM_PATH - 4, buf + 4, NULL);
+	return n > 0 && n < FM_PATH - 4 ? n + 4 : n;
+}
+
 static int identify(const wchar_t *path, struct identity *who)
 {
 	/* no data access asked, so no share mode of anyone else's stands in the way */
@@ -649,7 +669,7 @@ static int identify(const wchar_t *path, struct identity *who)
 	if (h == INVALID_HANDLE_VALUE)
 		return 0;
 	ok = GetFileInformationByHandleEx(h, FileIdInfo, &who->id, sizeof who->id);
-	n = GetFinalPathNameByHandleW(h, who->path, FM_PATH, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+	n = final_path(h, path, who->path);
 	close_handle(h, path);
 	return ok && n > 0 && n < FM_PATH;
 }
@@ -677,7 +697,7 @@ int locate(const wchar_t *file, struct place *pl)
 	pl->exists = h != INVALID_HANDLE_VALUE;
 	pl->disk = pl->exists && GetFileType(h) == FILE_TYPE_DISK;
 	if (pl->exists)
-		n = GetFinalPathNameByHandleW(h, pl->path, FM_PATH, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+		n = final_path(h, file, pl->path);
 	else if ((err = GetLastError()) != ERROR_FILE_NOT_FOUND)
 		return fail(L"CreateFileW", file, err);
 	else if (GetFileAttributesW(file) != INVALID_FILE_ATTRIBUTES)
@@ -699,7 +719,7 @@ int locate(const wchar_t *file, struct place *pl)
 	if (h == INVALID_HANDLE_VALUE)
 		return fail(L"CreateFileW", file, GetLastError());
 	err = 0;
-	n = GetFinalPathNameByHandleW(h, pl->path, FM_PATH, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+	n = final_path(h, pl->path, pl->path);
 	if (n == 0 || n >= FM_PATH)
 		err = n == 0 ? GetLastError() : ERROR_FILENAME_EXCED_RANGE, call = L"GetFinalPathNameByHandleW";
 	else if (!GetFileInformationByHandleEx(h, FileIdInfo, &pl->dir, sizeof pl->dir))
@@ -787,8 +807,8 @@ int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_
  * What `map` is a mapping of, for FILE (located at pl): FILE itself
  * (MAPS_FILE), the new file a writer is filling to replace FILE
  * ("FILE.fmwrite-PID-N.tmp" beside it: MAPS_NEW_FILE), a file no longer
- * there by the name the mapping gives (MAPS_GONE), or anything else
- * (MAPS_OTHER). Its view names the file behind it (GetMappedFileNameW:
+ * there by the name the mapping gives (MAPS_GONE), a file the system cannot
+ * name (MAPS_UNKNOWN), or anything else (MAPS_OTHER). Its view names the file behind it (GetMappedFileNameW:
  * "\Device\HarddiskVolume3\..." on Windows, the "\??\Z:\..." it was opened
  * by under Wine); that file and FILE are compared by identity, never by
  * spelling. Memory backed by the paging file has no file, and is not FILE's.
@@ -805,6 +825,9 @@ int mapped_file(HANDLE map, const wchar_t *file, const struct place *pl, int *wh
 	if ((view = MapViewOfFile(map, FILE_MAP_READ, 0, 0, 1)) == NULL)
 		return fail(L"MapViewOfFile", file, GetLastError());
 	n = GetMappedFileNameW(GetCurrentProcess(), view, got, FM_PATH);
+	/* Wine's fails past MAX_PATH characters, whatever the buffer */
+	if (n == 0 && GetLastError() == ERROR_MORE_DATA)
+		*what = MAPS_UNKNOWN;
 	if (!UnmapViewOfFile(view))
 		warn(L"UnmapViewOfFile", file, GetLastError());
 	if (n == 0 || n >= FM_PATH)

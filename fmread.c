@@ -514,8 +514,9 @@ static int trusted(const struct args *a, const wchar_t *name, HANDLE map, int ca
 	if (ok == MAPS_NEW_FILE || (ok == MAPS_GONE && can_wait))
 		return WRITING;
 	if (ok != MAPS_FILE) {
-		note(L"not reading live mapping \"%ls\": it is not a mapping of \"%ls\"; reading the file",
-		    name, a->file);
+		note(L"not reading live mapping \"%ls\": %ls \"%ls\"; reading the file", name,
+		    ok == MAPS_UNKNOWN ? L"the system cannot name the file it maps, to compare it with" :
+		    L"it is not a mapping of", a->file);
 		return NOT_OURS;
 	}
 	return 0;

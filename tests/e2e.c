@@ -1582,6 +1582,25 @@ static void test_messages(void)
 	    strncmp(r.err, "fmread: ", 8) == 0 && memchr(r.err, '\n', r.errlen) == r.err + r.errlen - 1 &&
 	    match("*(error ?*)\n", r.err, r.errlen));
 	release(&r);
+	/* a path past MAX_PATH (Wine's GetFinalPathNameByHandleW stops there: the
+	 * full path as spelt stands in) is written and read like any other */
+	{
+		static wchar_t dir[1024], full[1100];
+
+		wcscpy(dir, L"long");
+		CreateDirectoryW(dir, NULL);
+		for (i = 0; i < 3; i++) {
+			wcscat(dir, L"\\");
+			wcsncat(dir, L"dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd", 100);
+			GetFullPathNameW(dir, 1100, full + 4, NULL);
+			memcpy(full, L"\\\\?\\", 4 * sizeof(wchar_t));
+			CreateDirectoryW(full, NULL);
+		}
+		swprintf(cmd, 4096, L"fmwrite -q -n 5 %ls\\x.bin", dir);
+		expect("a path of over 300 characters: written", cmd, 0, "", "");
+		swprintf(cmd, 4096, L"fmread -q %ls\\x.bin", dir);
+		expect("... and read", cmd, 0, "0\n1\n2\n3\n4\n", "");
+	}
 	/* --check of a live mapping names FILE, and says it read the mapping */
 	w = start(L"fmwrite --hold 60 -n 5 checked.bin", L"w1");
 	said(L"w1", "holding");
