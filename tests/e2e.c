@@ -1670,6 +1670,31 @@ static void test_many_readers(void)
 	}
 	printf("    10 readers x 20 rounds: %d of 200 printed the data\n", good);
 	truth("ten readers waiting at once, 20 rounds: every one is woken and prints", good == 200);
+
+	/*
+	 * The race itself, staged: reader B looks, finds nothing, and is slowed
+	 * 2 s before it waits (the test build); meanwhile the writer signals and
+	 * reader A wakes. Had A reset the event, B would sleep to its deadline
+	 * (60 s; a last look would then save it); it must be woken at once.
+	 */
+	r[0] = start(L"fmread --wait 60 late.bin", L"m0");
+	SetEnvironmentVariableW(L"FM_SLOW_WAIT", L"2000");
+	r[1] = start(L"inject\\fmread --wait 60 late.bin", L"m1");
+	SetEnvironmentVariableW(L"FM_SLOW_WAIT", NULL);
+	said(L"m0", "waiting up to");
+	said(L"m1", "waiting up to");
+	run(L"fmwrite -q -n 300 late.bin", &res);
+	release(&res);
+	truth("a reader that waits after the signal (and after another reader woke) still sees it, "
+	    "long before its deadline", WaitForSingleObject(r[1], 30000) == WAIT_OBJECT_0);
+	for (i = 0; i < 2; i++) {
+		swprintf(tag, 8, L"m%d", i);
+		finish(r[i], tag, &res);
+		good = res.code == 0 && strcmp(res.out, want) == 0;
+		release(&res);
+		truth(i == 0 ? "... the first reader prints the data" : "... and so does the late one", good);
+	}
+	DeleteFileW(L"late.bin");
 	free(want);
 }
 

@@ -130,3 +130,14 @@ void fm_slow(void)
 	if (ms > 0)
 		Sleep((DWORD)ms);
 }
+
+/* FM_SLOW_WAIT=MS: each WaitForMultipleObjects starts MS milliseconds late */
+void fm_slow_wait(void)
+{
+	static long ms = -1;
+
+	if (ms < 0)
+		ms = (long)env("FM_SLOW_WAIT");
+	if (ms > 0)
+		Sleep((DWORD)ms);
+}

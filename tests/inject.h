@@ -9,7 +9,7 @@
  * faults as a failed page write does on Windows), FM_CRASH=ADDRESS (a write
  * to it before FlushFileBuffers), FM_TRACE=1 (each FlushFileBuffers says
  * what the header's state is then), FM_SLOW=MS (mapping a view takes that
- * long), FM_AFTER=1 (at exit, how many calls followed the failing one),
+ * long), FM_SLOW_WAIT=MS (a wait starts that late), FM_AFTER=1 (at exit, how many calls followed the failing one),
  * FM_FAIL_ONLY=NAME (FM_FAIL counts only the calls of NAME).
  *
  * Not wrapped: WriteFile (the error lines themselves go through it) and
@@ -29,6 +29,7 @@ int fm_busy(void);       /* FM_BUSY: a flush of a view fails for a moment */
 void fm_raise(const void *base);        /* FM_RAISE: a fault in the view at base */
 void fm_before_flush(HANDLE file);      /* FM_TRACE, FM_CRASH */
 void fm_slow(void);      /* FM_SLOW: mapping a view takes that long */
+void fm_slow_wait(void); /* FM_SLOW_WAIT: a wait starts that late */
 
 #define FM_FAILED(value) (SetLastError(ERROR_NOT_ENOUGH_MEMORY), (value))
 #define FM_INJECT(value, call) (fm_fail_now(#call) ? FM_FAILED(value) : (call))
@@ -65,6 +66,7 @@ void fm_slow(void);      /* FM_SLOW: mapping a view takes that long */
 #define UnmapViewOfFile(...) FM_INJECT(FALSE, UnmapViewOfFile(__VA_ARGS__))
 #define VirtualAlloc(...) FM_INJECT((LPVOID)NULL, VirtualAlloc(__VA_ARGS__))
 #define VirtualQuery(...) FM_INJECT((SIZE_T)0, VirtualQuery(__VA_ARGS__))
-#define WaitForMultipleObjects(...) FM_INJECT(WAIT_FAILED, WaitForMultipleObjects(__VA_ARGS__))
+#define WaitForMultipleObjects(...) (fm_slow_wait(), \
+	FM_INJECT(WAIT_FAILED, WaitForMultipleObjects(__VA_ARGS__)))
 
 #endif /* INJECT_H */
