@@ -100,7 +100,7 @@ void fm_raise(const void *base)
 
 /*
  * Before each FlushFileBuffers: FM_TRACE=1 says what the file's header says
- * on stderr ("fm-trace: flush: TIRW", the state's bytes); FM_CRASH=1 crashes
+ * on stderr ("fm-trace: flush: TIRW, checksum set"); FM_CRASH=ADDRESS crashes
  * the program there, outside any view, as a bug would.
  */
 void fm_before_flush(HANDLE file)
@@ -116,7 +116,9 @@ void fm_before_flush(HANDLE file)
 		return;
 	if (!ReadFile(file, h, sizeof h, &n, &start) || n != sizeof h)
 		n = 0;
-	snprintf(line, sizeof line, "fm-trace: flush: %.4s\n", n ? (const char *)h + 20 : "????");
+	/* the state's bytes, and whether the checksum is there yet */
+	snprintf(line, sizeof line, "fm-trace: flush: %.4s, checksum %s\n", n ? (const char *)h + 20 :
+	    "????", n && memcmp(h + 32, "\0\0\0\0\0\0\0\0", 8) != 0 ? "set" : "not set");
 	say(line);
 }
 
