@@ -674,6 +674,15 @@ static int identify(const wchar_t *path, struct identity *who)
 	return ok && n > 0 && n < FM_PATH;
 }
 
+/* Is the file at path the one with this identity (volume serial, file ID)? */
+int is_file(const wchar_t *path, const FILE_ID_INFO *id)
+{
+	static struct identity who;
+
+	return identify(path, &who) && who.id.VolumeSerialNumber == id->VolumeSerialNumber &&
+	    memcmp(&who.id.FileId, &id->FileId, sizeof id->FileId) == 0;
+}
+
 /*
  * Where FILE is: "\\?\" and the final path of its folder (through links, in
  * its own case, never an 8.3 short name), then the file's name. An existing

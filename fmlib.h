@@ -137,6 +137,7 @@ int locate(const wchar_t *file, struct place *pl);
 int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_MAX]);
 enum { MAPS_OTHER, MAPS_FILE, MAPS_NEW_FILE, MAPS_GONE, MAPS_UNKNOWN };
 int mapped_file(HANDLE map, const wchar_t *file, const struct place *pl, int *what);
+int is_file(const wchar_t *path, const FILE_ID_INFO *id);
 int check_owner(HANDLE h, const wchar_t *subject, int *mine, wchar_t owner[96]);
 int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject);
 int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suffix, HANDLE *ev);

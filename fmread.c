@@ -362,6 +362,9 @@ static int show(struct window w[2], const struct args *a, int can_wait, const wc
 	return 0;
 }
 
+static FILE_ID_INFO read_id;     /* the file read_file read */
+static int read_id_ok;
+
 static int read_file(const struct args *a, int can_wait)
 {
 	HANDLE file, map = NULL;
@@ -373,6 +376,8 @@ static int read_file(const struct args *a, int can_wait)
 	/* no FILE_SHARE_WRITE: nobody can change the file while it is read */
 	file = CreateFileW(a->file, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING,
 	    FILE_FLAG_SEQUENTIAL_SCAN, NULL);
+	read_id_ok = file != INVALID_HANDLE_VALUE &&
+	    GetFileInformationByHandleEx(file, FileIdInfo, &read_id, sizeof read_id);
 	if (file == INVALID_HANDLE_VALUE) {
 		err = GetLastError();
 		/* not there yet, or its writer still has it */
@@ -522,6 +527,26 @@ static int trusted(const struct args *a, const wchar_t *name, HANDLE map, int ca
 	return 0;
 }
 
+/*
+ * After FILE was read from the file: if a holder now holds FILE's mapping
+ * and that file is the very file read (it was read between the holder's
+ * rename and its mapping made anew, under Wine), it has been read: say so.
+ */
+static void done_if_held(const struct args *a, const wchar_t *name)
+{
+	HANDLE map = OpenFileMappingW(FILE_MAP_READ | READ_CONTROL, FALSE, name);
+	wchar_t owner[96];
+	int mine = 0, what = MAPS_OTHER;
+
+	if (map == NULL)
+		return;
+	if (read_id_ok && check_owner(map, name, &mine, owner) == 0 && mine &&
+	    mapped_file(map, a->file, &where, &what) == 0 && what == MAPS_FILE &&
+	    is_file(a->file, &read_id))
+		report_done(name);
+	close_handle(map, name);
+}
+
 /* One look: FILE's own live mapping if there is one, else the file. */
 static int attempt(const struct args *a, const wchar_t *name, int can_wait)
 {
@@ -542,9 +567,11 @@ static int attempt(const struct args *a, const wchar_t *name, int can_wait)
 	} else if (err != ERROR_FILE_NOT_FOUND) {
 		return fail(L"OpenFileMappingW", name, err);
 	}
-	if (a->file != NULL)
-		return read_file(a, can_wait);
-	return can_wait ? NOT_YET : fail(L"OpenFileMappingW", name, err);
+	if (a->file == NULL)
+		return can_wait ? NOT_YET : fail(L"OpenFileMappingW", name, err);
+	if ((rc = read_file(a, can_wait)) == 0 && !a->check)
+		done_if_held(a, name);
+	return rc;
 }
 
 /*

@@ -215,15 +215,24 @@ static void abandon(void)
 /*
  * A mapping by that name that exists already belongs to someone else, who
  * would read or change what we write: refuse it, as any other kind of object.
- * `size` 0 maps the whole file as it is.
+ * `size` 0 maps the whole file as it is. `patience` (in 10 ms steps) is for
+ * a name just let go of: a reader that looked at the old mapping may hold it
+ * open a moment longer.
  */
-static int create_mapping(struct writer *w, SECURITY_ATTRIBUTES *sa, DWORD protect, uint64_t size)
+static int create_mapping(struct writer *w, SECURITY_ATTRIBUTES *sa, DWORD protect, uint64_t size,
+    int patience)
 {
 	DWORD err;
 
 	/* with a file, the size extends it; without, it is the paging file's share */
-	w->map = CreateFileMappingW(w->file, sa, protect, (DWORD)(size >> 32), (DWORD)size, w->name);
-	err = GetLastError();
+	for (;;) {
+		w->map = CreateFileMappingW(w->file, sa, protect, (DWORD)(size >> 32), (DWORD)size, w->name);
+		err = GetLastError();
+		if (w->map == NULL || err != ERROR_ALREADY_EXISTS || patience-- <= 0)
+			break;
+		close_handle(w->map, w->name);
+		Sleep(10);
+	}
 	if (w->map != NULL && err == ERROR_ALREADY_EXISTS)
 		return failx(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): the name is already taken "
 		    L"by another program", w->name);
@@ -434,7 +443,7 @@ static int write_all_of(const struct args *a, struct writer *w)
 	if (!a->no_file && (rc = may_replace(a, &w->where)) != 0)
 		return rc;
 	if ((!a->no_file && (rc = create_temp(w)) != 0) ||
-	    (rc = create_mapping(w, &sa, PAGE_READWRITE, md_file_size(a->count))) != 0 ||
+	    (rc = create_mapping(w, &sa, PAGE_READWRITE, md_file_size(a->count), 0)) != 0 ||
 	    (rc = open_event(&sa, w->name, L".ready", &w->ready)) != 0 ||
 	    (rc = open_event(&sa, w->name, L".done", &w->done)) != 0)
 		return rc;
@@ -477,7 +486,7 @@ static int write_all_of(const struct args *a, struct writer *w)
 	if (!a->no_file) {
 		close_handle(w->map, w->name);
 		w->map = NULL;
-		if ((rc = create_mapping(w, &sa, PAGE_READONLY, 0)) != 0)
+		if ((rc = create_mapping(w, &sa, PAGE_READONLY, 0, 100)) != 0)
 			return rc;
 	}
 	if (!SetEvent(w->ready))
