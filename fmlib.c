@@ -309,6 +309,10 @@ static int set_value(struct args *a, const struct option *o, const wchar_t *val)
 			return failx(EXIT_USAGE, L"bad name \"%ls\": 1 to %d characters (see --help)",
 			    val, NAME_MAX - 8);
 		*(const wchar_t **)to = val;
+	} else if (o->kind == OPT_READERS) {
+		if (!parse_number(val, 1, MAX_READERS, to))
+			return failx(EXIT_USAGE, L"bad number of readers \"%ls\": give a whole "
+			    L"number from 1 to %u (see --help)", val, MAX_READERS);
 	} else if (o->kind == OPT_SECONDS) {
 		if (!parse_number(val, 0, MAX_SECONDS, to))
 			return failx(EXIT_USAGE, L"bad number of seconds \"%ls\": give a whole "
@@ -346,6 +350,7 @@ int parse_args(int argc, wchar_t **argv, const struct option *opts,
 	SetUnhandledExceptionFilter(crashed);
 	memset(a, 0, sizeof *a);
 	a->count = MAXDATA;
+	a->readers = 1;
 	for (i = 1; i < argc; i++) {
 		s = argv[i];
 		if (options && (is(s, L"-h") || is(s, L"--help") || is(s, L"/?"))) {
@@ -947,32 +952,38 @@ int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject)
 }
 
 /*
- * Opens or creates the manual-reset event NAME+SUFFIX (".ready", ".done"),
- * asking only for what waiting and signalling need. One that exists already
- * is fine when this user owns it, since the other side may have made it; one
- * another user owns could fake a signal or end a hold, and is refused, as is
- * a name held by another kind of object.
+ * Opens or creates NAME+SUFFIX: the manual-reset event ".ready", or with
+ * `counting` the semaphore ".done" (each reader that has finished adds one,
+ * so none is lost when two finish at once), asking only for what waiting and
+ * signalling need. One that exists already is fine when this user owns it,
+ * since the other side may have made it; one another user owns could fake a
+ * signal or end a hold, and is refused, as is a name held by another kind of
+ * object.
  */
-int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suffix, HANDLE *ev)
+int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suffix, int counting,
+    HANDLE *ev)
 {
+	const wchar_t *call = counting ? L"CreateSemaphoreExW" : L"CreateEventExW";
 	wchar_t full[NAME_MAX + 8], owner[96];
 	DWORD err;
 	int rc, mine;
 
 	swprintf(full, NAME_MAX + 8, L"%ls%ls", name, suffix);
-	*ev = CreateEventExW(sa, full, CREATE_EVENT_MANUAL_RESET,
+	*ev = counting ? CreateSemaphoreExW(sa, 0, MAXLONG, full, 0,
+	    SYNCHRONIZE | SEMAPHORE_MODIFY_STATE | READ_CONTROL) :
+	    CreateEventExW(sa, full, CREATE_EVENT_MANUAL_RESET,
 	    SYNCHRONIZE | EVENT_MODIFY_STATE | READ_CONTROL);
 	err = GetLastError();
 	if (*ev == NULL && err == ERROR_INVALID_HANDLE)
-		return failx(EXIT_SYSTEM, L"CreateEventExW(\"%ls\"): the name belongs to an object "
-		    L"of another kind (error 6)", full);
+		return failx(EXIT_SYSTEM, L"%ls(\"%ls\"): the name belongs to an object "
+		    L"of another kind (error 6)", call, full);
 	if (*ev == NULL)
-		return fail(L"CreateEventExW", full, err);
+		return fail(call, full, err);
 	if (err != ERROR_ALREADY_EXISTS)
 		return 0;
 	if ((rc = check_owner(*ev, full, &mine, owner)) == 0 && !mine)
-		rc = failx(EXIT_SYSTEM, L"CreateEventExW(\"%ls\"): the event exists and another user "
-		    L"owns it (%ls)", full, owner);
+		rc = failx(EXIT_SYSTEM, L"%ls(\"%ls\"): the %ls exists and another user "
+		    L"owns it (%ls)", call, full, counting ? L"semaphore" : L"event", owner);
 	if (rc != 0) {
 		close_handle(*ev, full);
 		*ev = NULL;

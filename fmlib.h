@@ -36,6 +36,7 @@ struct args {
 	uint64_t count;          /* -n, --count */
 	uint64_t hold;           /* --hold: seconds to keep the mapping for readers */
 	uint64_t wait;           /* --wait: seconds to wait for a writer */
+	uint64_t readers;        /* --readers: how many readers a hold waits for */
 	int force;               /* --force */
 	int check;               /* --check */
 	int quiet;               /* -q, --quiet */
@@ -43,7 +44,8 @@ struct args {
 	int global;              /* --global: Global\ rather than Local\ */
 };
 
-enum opt_kind { OPT_FLAG, OPT_COUNT, OPT_SECONDS, OPT_STRING };
+enum opt_kind { OPT_FLAG, OPT_COUNT, OPT_SECONDS, OPT_STRING, OPT_READERS };
+#define MAX_READERS 10000u
 #define MAX_SECONDS 1000000u      /* 11 days: still fits a DWORD of milliseconds */
 #define NAME_MAX 260              /* an object name, with its prefix */
 
@@ -140,7 +142,8 @@ int mapped_file(HANDLE map, const wchar_t *file, const struct place *pl, int *wh
 int is_file(const wchar_t *path, const FILE_ID_INFO *id);
 int check_owner(HANDLE h, const wchar_t *subject, int *mine, wchar_t owner[96]);
 int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject);
-int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suffix, HANDLE *ev);
+int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suffix, int counting,
+    HANDLE *ev);
 int watch_interrupts(void);
 HANDLE interrupt_event(void);
 extern volatile LONG interrupted;

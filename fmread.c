@@ -456,10 +456,10 @@ static void report_done(const wchar_t *name)
 	HANDLE done;
 
 	swprintf(full, NAME_MAX + 8, L"%ls.done", name);
-	if ((done = OpenEventW(EVENT_MODIFY_STATE, FALSE, full)) == NULL)
+	if ((done = OpenSemaphoreW(SEMAPHORE_MODIFY_STATE, FALSE, full)) == NULL)
 		return;                  /* nobody is holding: nobody to tell */
-	if (!SetEvent(done))
-		warn(L"SetEvent", full, GetLastError());
+	if (!ReleaseSemaphore(done, 1, NULL))
+		warn(L"ReleaseSemaphore", full, GetLastError());
 	close_handle(done, full);
 }
 
@@ -620,7 +620,7 @@ static int read_any(const struct args *a)
 	while ((rc = attempt(a, name, a->wait > 0)) == NOT_YET) {
 		if (h[1] == NULL) {
 			/* made before the next look, so no signal falls in between */
-			if ((rc = owner_only(&sa, name)) != 0 || (rc = open_event(&sa, name, L".ready", &h[1])) != 0)
+			if ((rc = owner_only(&sa, name)) != 0 || (rc = open_event(&sa, name, L".ready", 0, &h[1])) != 0)
 				break;
 			info(a, L"waiting up to %llu s for \"%ls\"", (unsigned long long)a->wait, name);
 			continue;

@@ -36,7 +36,10 @@ static const wchar_t usage[] =
 	L"                   SeCreateGlobalPrivilege privilege)\n"
 	L"  --hold SECONDS   then keep the mapping for readers until one has read\n"
 	L"                   it or SECONDS pass (Ctrl+C: exit 5); typed input is\n"
-	L"                   left for the shell\n"
+	L"                   left for the shell. Readers after the hold read FILE;\n"
+	L"                   with --no-file the memory is gone with the holder\n"
+	L"  --readers N      with --hold: until N readers have read it (default 1;\n"
+	L"                   fmread --check does not count)\n"
 	L"  --no-file        shared memory backed by the paging file, no FILE;\n"
 	L"                   needs --name and --hold\n"
 	L"  -q, --quiet      print nothing but errors\n"
@@ -59,6 +62,7 @@ static const struct option options[] = {
 	{ NULL, L"--name", OPT_STRING, offsetof(struct args, name) },
 	{ NULL, L"--global", OPT_FLAG, offsetof(struct args, global) },
 	{ NULL, L"--hold", OPT_SECONDS, offsetof(struct args, hold) },
+	{ NULL, L"--readers", OPT_READERS, offsetof(struct args, readers) },
 	{ NULL, L"--no-file", OPT_FLAG, offsetof(struct args, no_file) },
 	{ NULL, NULL, OPT_FLAG, 0 }
 };
@@ -405,23 +409,40 @@ static int write_data(struct window w[2], struct progress *progress, uint64_t co
 }
 
 /*
- * Keeps the mapping until a reader is done, Ctrl+C, or time is up. The
- * console's input is left alone: it is shared with the shell (with
- * `start /b`, the user's next command), and nothing typed is for us.
+ * Keeps the mapping until --readers readers are done (each adds one to the
+ * semaphore NAME.done), Ctrl+C, or time is up. The console's input is left
+ * alone: it is shared with the shell (with `start /b`, the user's next
+ * command), and nothing typed is for us.
  */
 static int hold(const struct args *a, struct writer *w)
 {
 	HANDLE h[2] = { w->done, interrupt_event() };
-	DWORD r;
+	ULONGLONG now, end = GetTickCount64() + a->hold * 1000;
+	uint64_t done = 0;
+	DWORD r = WAIT_OBJECT_0;
 
-	info(a, L"holding \"%ls\" for readers: until one has read it, Ctrl+C, or %llu s",
-	    w->name, (unsigned long long)a->hold);
-	r = WaitForMultipleObjects(2, h, FALSE, (DWORD)(a->hold * 1000));
+	if (a->readers == 1)
+		info(a, L"holding \"%ls\" for readers: until one has read it, Ctrl+C, or %llu s",
+		    w->name, (unsigned long long)a->hold);
+	else
+		info(a, L"holding \"%ls\" for readers: until %llu have read it, Ctrl+C, or %llu s",
+		    w->name, (unsigned long long)a->readers, (unsigned long long)a->hold);
+	while (done < a->readers && r == WAIT_OBJECT_0) {
+		now = GetTickCount64();
+		r = WaitForMultipleObjects(2, h, FALSE, now < end ? (DWORD)(end - now) : 0);
+		done += r == WAIT_OBJECT_0;
+	}
 	if (r == WAIT_FAILED)
 		return fail(L"WaitForMultipleObjects", w->name, GetLastError());
 	if (r == WAIT_OBJECT_0 + 1)
 		return interrupted_while(L"holding", w->name);
-	info(a, L"%ls; letting go", r == WAIT_OBJECT_0 ? L"a reader has finished" : L"the time is up");
+	if (a->readers == 1)
+		info(a, L"%ls; letting go", r == WAIT_OBJECT_0 ? L"a reader has finished" : L"the time is up");
+	else if (r == WAIT_OBJECT_0)
+		info(a, L"%llu readers have finished; letting go", (unsigned long long)done);
+	else
+		info(a, L"the time is up (%llu of %llu readers finished); letting go",
+		    (unsigned long long)done, (unsigned long long)a->readers);
 	return 0;
 }
 
@@ -444,12 +465,14 @@ static int write_all_of(const struct args *a, struct writer *w)
 		return rc;
 	if ((!a->no_file && (rc = create_temp(w)) != 0) ||
 	    (rc = create_mapping(w, &sa, PAGE_READWRITE, md_file_size(a->count), 0)) != 0 ||
-	    (rc = open_event(&sa, w->name, L".ready", &w->ready)) != 0 ||
-	    (rc = open_event(&sa, w->name, L".done", &w->done)) != 0)
+	    (rc = open_event(&sa, w->name, L".ready", 0, &w->ready)) != 0 ||
+	    (rc = open_event(&sa, w->name, L".done", 1, &w->done)) != 0)
 		return rc;
-	/* a reader of an earlier holder of this name may have said it is done; .ready is
-	 * never reset: readers tell a stale signal by looking (fmread.c, read_any) */
-	ResetEvent(w->done);
+	/* readers of an earlier holder of this name may have said they are done:
+	 * not of this data. (.ready is never reset: readers tell a stale signal
+	 * by looking, fmread.c, read_any) */
+	while (WaitForSingleObject(w->done, 0) == WAIT_OBJECT_0)
+		;
 	/* two windows onto the mapping, one for each half of the fill */
 	v[0].map = w->map;
 	v[0].size = md_file_size(a->count);
@@ -519,6 +542,9 @@ int wmain(int argc, wchar_t **argv)
 		return rc;
 	if (!a.no_file && a.file == NULL)
 		return failx(EXIT_USAGE, L"no FILE given (see --help)");
+	if (a.readers != 1 && a.hold == 0)
+		return failx(EXIT_USAGE, L"--readers is for --hold: without a hold no reader is "
+		    L"waited for (see --help)");
 	if (a.no_file && (a.file != NULL || a.name == NULL || a.hold == 0))
 		return failx(EXIT_USAGE, L"--no-file takes no FILE and needs --name NAME and "
 		    L"--hold SECONDS: without a holder the memory would vanish at once (see --help)");

@@ -1202,8 +1202,8 @@ static void let_go(const wchar_t *name)
 	HANDLE ev;
 
 	swprintf(done, 80, L"%ls.done", name);
-	ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, done);
-	SetEvent(ev);
+	ev = OpenSemaphoreW(SEMAPHORE_MODIFY_STATE, FALSE, done);
+	ReleaseSemaphore(ev, 1, NULL);
 	CloseHandle(ev);
 }
 
@@ -1257,11 +1257,18 @@ static void test_refused_writes(void)
 	SetFileAttributesW(L"readonly.bin", FILE_ATTRIBUTE_NORMAL);
 
 	/* another user's events could fake "ready" or end the hold: refused */
-	m = CreateEventW(sd_of(L"system"), TRUE, FALSE, L"Local\\e2e-sq3.done");
+	m = CreateSemaphoreW(sd_of(L"system"), 0, 10, L"Local\\e2e-sq3.done");
 	expect("NAME.done that another user owns: refused, FILE left as it was",
 	    L"fmwrite --name e2e-sq3 --hold 5 -n 5 victim.bin", 2, "",
-	    "fmwrite: CreateEventExW(\"Local\\e2e-sq3.done\"): the event exists and another user owns it "
-	    "(S-1-5-18); \"victim.bin\" left as it was\n");
+	    "fmwrite: CreateSemaphoreExW(\"Local\\e2e-sq3.done\"): the semaphore exists and another user "
+	    "owns it (S-1-5-18); \"victim.bin\" left as it was\n");
+	truth("... byte for byte", still_good(L"victim.bin"));
+	CloseHandle(m);
+	m = CreateEventW(NULL, TRUE, FALSE, L"Local\\e2e-sq3.done");
+	expect("NAME.done taken by an event: refused, FILE left as it was",
+	    L"fmwrite --name e2e-sq3 --hold 5 -n 5 victim.bin", 2, "",
+	    "fmwrite: CreateSemaphoreExW(\"Local\\e2e-sq3.done\"): the name belongs to an object of "
+	    "another kind (error 6); \"victim.bin\" left as it was\n");
 	truth("... byte for byte", still_good(L"victim.bin"));
 	CloseHandle(m);
 	m = CreateEventW(sd_of(L"system"), TRUE, FALSE, L"Local\\e2e-sq3.ready");
@@ -1636,6 +1643,61 @@ static void test_messages(void)
 static void set_fail(int n);
 
 /*
+ * --readers N: the holder lets go only when the Nth reader has finished,
+ * however close together they finish; a --check is no reader of the data.
+ */
+static void test_readers_n(void)
+{
+	char *want = seq(100000);
+	struct result res;
+	wchar_t tag[8];
+	HANDLE w, r[8];
+	int i, good = 0;
+
+	w = start(L"fmwrite --hold 60 --readers 8 -n 100000 eight.bin", L"w1");
+	said(L"w1", "until 8 have read it");
+	expect("--readers 8: a --check does not count", L"fmread -q --check eight.bin", 0,
+	    "eight.bin: valid, 100000 integers*", "");
+	for (i = 0; i < 7; i++) {
+		swprintf(tag, 8, L"e%d", i);
+		r[i] = start(L"fmread -q eight.bin", tag);
+	}
+	for (i = 0; i < 7; i++) {
+		swprintf(tag, 8, L"e%d", i);
+		finish(r[i], tag, &res);
+		good += res.code == 0 && strcmp(res.out, want) == 0;
+		release(&res);
+	}
+	truth("--readers 8: seven readers at once, all complete and identical", good == 7);
+	truth("... and the holder still holds after seven", WaitForSingleObject(w, 500) == WAIT_TIMEOUT);
+	r[7] = start(L"fmread -q eight.bin", L"e7");
+	finish(r[7], L"e7", &res);
+	truth("... the eighth reads it too", res.code == 0 && strcmp(res.out, want) == 0);
+	release(&res);
+	judge("... and the holder lets go after the eighth", w, L"w1", 0, "",
+	    "*fmwrite: 8 readers have finished; letting go\n");
+	DeleteFileW(L"eight.bin");
+	free(want);
+
+	w = start(L"fmwrite --no-file --name e2e-three --hold 60 --readers 3 -n 5", L"w1");
+	said(L"w1", "until 3 have read it");
+	for (i = 0; i < 3; i++)
+		expect("--no-file --readers 3: each reader gets all of it", L"fmread -q --name e2e-three", 0,
+		    "0\n1\n2\n3\n4\n", "");
+	judge("... and the holder lets go after the third", w, L"w1", 0, "",
+	    "*fmwrite: 3 readers have finished; letting go\n");
+	expect("... a reader after the hold finds the memory gone", L"fmread --name e2e-three", 2, "",
+	    "fmread: OpenFileMappingW(\"Local\\e2e-three\"): * (error 2)\n");
+	expect("--readers 2, one reader, a short hold: the time is up, and says how many",
+	    L"fmwrite --no-file --name e2e-two --hold 1 --readers 2 -n 5", 0, "",
+	    "*fmwrite: the time is up (0 of 2 readers finished); letting go\n");
+	expect("--readers without --hold: a usage error", L"fmwrite --readers 2 x.bin", 1, "",
+	    "fmwrite: --readers is for --hold*");
+	expect("--readers 0: a usage error", L"fmwrite --hold 5 --readers 0 x.bin", 1, "",
+	    "fmwrite: bad number of readers \"0\": give a whole number from 1 to 10000 (see --help)\n");
+}
+
+/*
  * Ten readers wait for one file at once, twenty times over: every one is
  * woken by the writer's one signal (no reader may clear it for the others),
  * and prints the data. A lost wake-up would end in exit 4 after 30 s.
@@ -1696,6 +1758,7 @@ static void test_many_readers(void)
 	}
 	DeleteFileW(L"late.bin");
 	free(want);
+	test_readers_n();
 }
 
 /* Runs cmd with one variable of the test build's set (inject.h) for it. */
@@ -1891,7 +1954,7 @@ static void test_injection(void)
 	struct result r, c;
 	char *want = seq(1000), *old[3], name[160];
 	size_t oldlen[3];
-	HANDLE w, ev;
+	HANDLE w;
 	int n, k, ok;
 
 	old[0] = NULL, oldlen[0] = 0;
@@ -1999,9 +2062,7 @@ static void test_injection(void)
 		set_fail(0);
 		ok = r.code == 0 ? strcmp(r.out, want) == 0 && clean(&r, "fmread", 0) :
 		    r.code == 2 && r.outlen == 0 && clean(&r, "fmread", 1);
-		ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, L"Local\\inj-r.done");
-		SetEvent(ev);
-		CloseHandle(ev);
+		let_go(L"Local\\inj-r");
 		finish(w, L"w2", &c);
 		ok = ok && c.code == 0 && match("*a reader has finished; letting go\n", c.err, c.errlen);
 		verdict_n("injected: fmread attached", n, ok, &r);
