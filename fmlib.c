@@ -991,6 +991,43 @@ int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suff
 	return rc;
 }
 
+/*
+ * NAME.writer: a mutex the writer owns for as long as it works on NAME. It
+ * lets it go when it ends well; if it ends any other way (killed, crashed,
+ * failed) the system marks the mutex abandoned, and a waiting reader learns
+ * at once that no data is coming. One that exists already must be this
+ * user's; then it is waited for (a reader may own it for a moment), a second
+ * or so at most.
+ */
+int own_writer_mutex(SECURITY_ATTRIBUTES *sa, const wchar_t *name, HANDLE *m)
+{
+	wchar_t full[NAME_MAX + 8], owner[96];
+	DWORD err, r;
+	int rc, mine;
+
+	swprintf(full, NAME_MAX + 8, L"%ls.writer", name);
+	*m = CreateMutexExW(sa, full, CREATE_MUTEX_INITIAL_OWNER,
+	    SYNCHRONIZE | MUTEX_MODIFY_STATE | READ_CONTROL);
+	err = GetLastError();
+	if (*m == NULL && err == ERROR_INVALID_HANDLE)
+		return failx(EXIT_SYSTEM, L"CreateMutexExW(\"%ls\"): the name belongs to an object "
+		    L"of another kind (error 6)", full);
+	if (*m == NULL)
+		return fail(L"CreateMutexExW", full, err);
+	if (err != ERROR_ALREADY_EXISTS)
+		return 0;
+	if ((rc = check_owner(*m, full, &mine, owner)) == 0 && !mine)
+		rc = failx(EXIT_SYSTEM, L"CreateMutexExW(\"%ls\"): the mutex exists and another user "
+		    L"owns it (%ls)", full, owner);
+	if (rc == 0 && (r = WaitForSingleObject(*m, 1500)) != WAIT_OBJECT_0 && r != WAIT_ABANDONED)
+		rc = failx(EXIT_SYSTEM, L"\"%ls\": another writer of this name is at work", full);
+	if (rc != 0) {
+		close_handle(*m, full);
+		*m = NULL;
+	}
+	return rc;
+}
+
 volatile LONG interrupted;
 static HANDLE stop;
 

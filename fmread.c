@@ -574,27 +574,74 @@ static int attempt(const struct args *a, const wchar_t *name, int can_wait)
 	return rc;
 }
 
+/* What a reader waits on; see read_any. */
+struct waiting {
+	HANDLE ready;            /* NAME.ready */
+	HANDLE writer;           /* NAME.writer, once a writer of this user's has made it */
+	int stale;               /* .ready was found set with nothing to read */
+	int writer_ended;        /* its writer ended well: no more to learn from it */
+	int writer_died;         /* it was abandoned: its writer stopped short */
+};
+
+/* Opens NAME.writer if a writer has made it and it is this user's (no one else's counts). */
+static void find_writer(const wchar_t *name, struct waiting *wt)
+{
+	wchar_t full[NAME_MAX + 8], owner[96];
+	int mine = 0;
+
+	swprintf(full, NAME_MAX + 8, L"%ls.writer", name);
+	if ((wt->writer = OpenMutexW(SYNCHRONIZE | MUTEX_MODIFY_STATE | READ_CONTROL, FALSE, full)) == NULL)
+		return;
+	if (check_owner(wt->writer, full, &mine, owner) != 0 || !mine) {
+		close_handle(wt->writer, full);
+		wt->writer = NULL;
+		wt->writer_ended = 1;    /* not to be asked again */
+	}
+}
+
 /*
- * One wait for NAME.ready (h[1]) or Ctrl+C (h[0]) until `end`: NOT_YET to
- * look again, else the exit code of the line said. Once a signal has been
- * found stale, *n is 1: only Ctrl+C is waited for, 100 ms at a time.
+ * One wait until `end` for Ctrl+C, NAME.ready, or NAME.writer: NOT_YET to
+ * look again, else the exit code of the line said. Without a writer's mutex
+ * yet, or with .ready found stale, the wait lasts 100 ms at most, so a writer
+ * that starts and dies meanwhile is noticed within that much.
  */
-static int wait_once(const struct args *a, const wchar_t *name, HANDLE h[2], DWORD *n, ULONGLONG end)
+static int wait_once(const struct args *a, const wchar_t *name, struct waiting *wt, ULONGLONG end)
 {
 	ULONGLONG now = GetTickCount64();
-	DWORD r;
+	HANDLE h[3] = { interrupt_event() };
+	DWORD n = 1, r, ms;
+	int at_writer = -1, at_ready = -1;
 
 	if (now >= end)
 		return failx(EXIT_TIMEOUT, L"timed out after %llu s waiting for \"%ls\"",
 		    (unsigned long long)a->wait, a->file != NULL ? a->file : name);
-	r = WaitForMultipleObjects(*n, h, FALSE, *n == 2 ? (DWORD)(end - now) :
-	    (DWORD)(end - now < 100 ? end - now : 100));
+	if (wt->writer == NULL && !wt->writer_ended)
+		find_writer(name, wt);
+	if (wt->writer != NULL)
+		at_writer = (int)n, h[n++] = wt->writer;
+	if (!wt->stale)
+		at_ready = (int)n, h[n++] = wt->ready;
+	ms = (DWORD)(end - now);
+	if ((wt->stale || wt->writer == NULL) && ms > 100)
+		ms = 100;
+	r = WaitForMultipleObjects(n, h, FALSE, ms);
 	if (r == WAIT_OBJECT_0)
 		return interrupted_while(L"waiting for", a->file != NULL ? a->file : name);
 	if (r == WAIT_FAILED)
 		return fail(L"WaitForMultipleObjects", name, GetLastError());
-	if (r == WAIT_OBJECT_0 + 1)
-		*n = 1;                  /* if the next look finds nothing, the signal was stale */
+	if (at_ready >= 0 && r == WAIT_OBJECT_0 + (DWORD)at_ready)
+		wt->stale = 1;           /* if the next look finds nothing, the signal was stale */
+	if (at_writer >= 0 && r == WAIT_OBJECT_0 + (DWORD)at_writer) {
+		/* let go: the writer ended well, and other readers may want to know too */
+		ReleaseMutex(wt->writer);
+		close_handle(wt->writer, name);
+		wt->writer = NULL;
+		wt->writer_ended = 1;
+	}
+	/* abandoned: kept owned, so that at this reader's end it is abandoned again
+	 * for the next reader to learn the same */
+	if (at_writer >= 0 && r == WAIT_ABANDONED_0 + (DWORD)at_writer)
+		wt->writer_died = 1;
 	return NOT_YET;
 }
 
@@ -604,31 +651,38 @@ static int wait_once(const struct args *a, const wchar_t *name, HANDLE h[2], DWO
  * the event, which other readers wait on too: a signal cannot be lost. One
  * still set after its data is gone (its writer has ended) makes this look
  * every 100 ms instead, so it costs no spinning; every look checks afresh.
+ * A writer that stops short (its NAME.writer abandoned) is said at once,
+ * after one last look: exit 3, no data to come.
  */
 static int read_any(const struct args *a)
 {
 	wchar_t name[NAME_MAX];
 	SECURITY_ATTRIBUTES sa;
-	HANDLE h[2] = { interrupt_event(), NULL };
+	struct waiting wt = { 0 };
 	ULONGLONG end = GetTickCount64() + a->wait * 1000;
-	DWORD n = 2;
 	int rc;
 
 	if ((a->name == NULL && (rc = locate(a->file, &where)) != 0) ||
 	    (rc = object_name(a, &where, name)) != 0)
 		return rc;
 	while ((rc = attempt(a, name, a->wait > 0)) == NOT_YET) {
-		if (h[1] == NULL) {
+		if (wt.writer_died) {
+			rc = failx(EXIT_DATA, L"\"%ls\": its writer ended without finishing (killed, "
+			    L"crashed or failed); nothing was printed", a->file != NULL ? a->file : name);
+			break;
+		}
+		if (wt.ready == NULL) {
 			/* made before the next look, so no signal falls in between */
-			if ((rc = owner_only(&sa, name)) != 0 || (rc = open_event(&sa, name, L".ready", 0, &h[1])) != 0)
+			if ((rc = owner_only(&sa, name)) != 0 || (rc = open_event(&sa, name, L".ready", 0, &wt.ready)) != 0)
 				break;
 			info(a, L"waiting up to %llu s for \"%ls\"", (unsigned long long)a->wait, name);
 			continue;
 		}
-		if ((rc = wait_once(a, name, h, &n, end)) != NOT_YET)
+		if ((rc = wait_once(a, name, &wt, end)) != NOT_YET)
 			break;
 	}
-	close_handle(h[1], name);
+	close_handle(wt.writer, name);
+	close_handle(wt.ready, name);
 	return rc;
 }
 

@@ -11,7 +11,8 @@
  * user-only), MapViewOfFile, fill, FlushViewOfFile, UnmapViewOfFile,
  * FlushFileBuffers, CloseHandle, in reverse order of creation. Large files go
  * through a moving window of views (fmlib.c), so memory use stays bounded.
- * Readers wait on the event NAME.ready and report on NAME.done.
+ * Readers wait on the event NAME.ready and report on NAME.done; the mutex
+ * NAME.writer tells them if the writer stops short.
  *
  * Build: make (mingw-w64), or see README.md.
  */
@@ -74,6 +75,7 @@ static const struct option options[] = {
 static struct writer {
 	HANDLE file;             /* the new file, beside FILE until it takes its place */
 	HANDLE map, ready, done;
+	HANDLE writer;           /* NAME.writer, owned until the end: let go only if it ends well */
 	int swapped;             /* the new file is FILE now */
 	struct place where;      /* FILE, through links: the new file goes in its folder */
 	wchar_t temp[FM_PATH];   /* the new file's name until then */
@@ -463,8 +465,10 @@ static int write_all_of(const struct args *a, struct writer *w)
 		return rc;
 	if (!a->no_file && (rc = may_replace(a, &w->where)) != 0)
 		return rc;
+	/* once the name is ours: should this writer stop short, waiting readers hear of it */
 	if ((!a->no_file && (rc = create_temp(w)) != 0) ||
 	    (rc = create_mapping(w, &sa, PAGE_READWRITE, md_file_size(a->count), 0)) != 0 ||
+	    (rc = own_writer_mutex(&sa, w->name, &w->writer)) != 0 ||
 	    (rc = open_event(&sa, w->name, L".ready", 0, &w->ready)) != 0 ||
 	    (rc = open_event(&sa, w->name, L".done", 1, &w->done)) != 0)
 		return rc;
@@ -528,6 +532,10 @@ static int write_file(const struct args *a)
 	/* not holding: a reader waiting for FILE can open it only now */
 	if (rc == 0 && a->hold == 0 && !SetEvent(wr.ready))
 		rc = fail(L"SetEvent", wr.name, GetLastError());
+	/* ended well: let NAME.writer go; else it is left owned, abandoned at exit */
+	if (rc == 0 && wr.writer != NULL && !ReleaseMutex(wr.writer))
+		rc = fail(L"ReleaseMutex", wr.name, GetLastError());
+	close_handle(wr.writer, wr.name);
 	close_handle(wr.done, wr.name);
 	close_handle(wr.ready, wr.name);
 	return rc;

@@ -1642,6 +1642,82 @@ static void test_messages(void)
 
 static void set_fail(int n);
 
+/* A thread that takes a mutex and ends without letting it go: abandoned. */
+static DWORD WINAPI take_and_go(void *arg)
+{
+	WaitForSingleObject(arg, INFINITE);
+	return 0;
+}
+
+/*
+ * A writer that stops short (killed, or failing) is told to every reader
+ * waiting for it at once (NAME.writer abandoned), not at its deadline; one
+ * that ends well is not. Another user's NAME.writer counts for nothing.
+ */
+static void test_writer_death(void)
+{
+	wchar_t tag[8];
+	HANDLE w, r[3], m, t;
+	struct result res;
+	ULONGLONG killed, took;
+	int i, good;
+
+	for (i = 0; i < 3; i++) {
+		swprintf(tag, 8, L"d%d", i);
+		r[i] = start(L"fmread --wait 60 dead.bin", tag);
+		said(tag, "waiting up to");
+	}
+	SetEnvironmentVariableW(L"FM_SLOW", L"300");
+	w = start(L"inject\\fmwrite -n 50000000 dead.bin", L"w1");
+	SetEnvironmentVariableW(L"FM_SLOW", NULL);
+	while (temp_size(L"dead.bin") < 0 && WaitForSingleObject(w, 20) == WAIT_TIMEOUT)
+		;
+	Sleep(300);
+	TerminateProcess(w, 9);
+	killed = GetTickCount64();
+	CloseHandle(w);
+	for (i = 0, good = 0, took = 0; i < 3; i++) {
+		swprintf(tag, 8, L"d%d", i);
+		WaitForSingleObject(r[i], 30000);
+		if (GetTickCount64() - killed > took)
+			took = GetTickCount64() - killed;
+		finish(r[i], tag, &res);
+		good += res.code == 3 && res.outlen == 0 && match("fmread: waiting up to 60 s*\nfmread: \"dead.bin\": "
+		    "its writer ended without finishing (killed, crashed or failed); nothing was printed\n",
+		    res.err, res.errlen);
+		release(&res);
+	}
+	printf("    a writer killed: 3 waiting readers told in %llu ms at most\n", (unsigned long long)took);
+	truth("a writer killed while 3 readers wait: each exits 3 with one line, at once (not at its "
+	    "60 s deadline)", good == 3 && took < 10000);
+	remove_like(L"dead.bin*");
+
+	/* a writer that fails: the same */
+	r[0] = start(L"fmread --wait 60 failed.bin", L"d0");
+	said(L"d0", "waiting up to");
+	SetEnvironmentVariableW(L"FM_FAIL_ONLY", L"FlushViewOfFile");
+	set_fail(3);
+	run(L"inject\\fmwrite -q -n 100000000 failed.bin", &res);
+	set_fail(0);
+	SetEnvironmentVariableW(L"FM_FAIL_ONLY", NULL);
+	truth("a writer that fails (exit 2)...", res.code == 2);
+	release(&res);
+	judge("... is told to its waiting reader: exit 3", r[0], L"d0", 3, "",
+	    "*\"failed.bin\": its writer ended without finishing*");
+
+	/* another user's abandoned NAME.writer fakes nothing, and stops no writer */
+	m = CreateMutexW(sd_of(L"system"), FALSE, L"Local\\e2e-dead.writer");
+	t = CreateThread(NULL, 0, take_and_go, m, 0, NULL);
+	WaitForSingleObject(t, INFINITE);
+	CloseHandle(t);
+	expect("another user's abandoned NAME.writer: a waiting reader is not fooled (times out)",
+	    L"fmread -q --wait 1 --name e2e-dead", 4, "", "fmread: timed out after 1 s*");
+	expect("... and a writer refuses the name", L"fmwrite --no-file --name e2e-dead --hold 1", 2, "",
+	    "fmwrite: CreateMutexExW(\"Local\\e2e-dead.writer\"): the mutex exists and another user owns "
+	    "it (S-1-5-18); nothing written\n");
+	CloseHandle(m);
+}
+
 /*
  * --readers N: the holder lets go only when the Nth reader has finished,
  * however close together they finish; a --check is no reader of the data.
@@ -1759,6 +1835,7 @@ static void test_many_readers(void)
 	DeleteFileW(L"late.bin");
 	free(want);
 	test_readers_n();
+	test_writer_death();
 }
 
 /* Runs cmd with one variable of the test build's set (inject.h) for it. */
