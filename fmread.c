@@ -466,6 +466,7 @@ static void report_done(const wchar_t *name)
 /* Reads a writer's live mapping: checked exactly as a file is. */
 static int read_live(const struct args *a, const wchar_t *name, HANDLE map, int can_wait)
 {
+	static int said_attached;
 	struct window w[2] = { { 0 } };
 	int rc;
 
@@ -474,7 +475,9 @@ static int read_live(const struct args *a, const wchar_t *name, HANDLE map, int 
 	if ((rc = mapping_size(map, name, &w[0].size)) == 0) {
 		w[1] = w[0];
 		on_fault(w, EXIT_DATA, L"reading", L"the mapping could not be read", NULL);
-		info(a, L"attached to live mapping \"%ls\"", name);
+		if (!said_attached)
+			info(a, L"attached to live mapping \"%ls\"", name);
+		said_attached = 1;       /* once, however many looks it takes */
 		rc = show(w, a, can_wait, name);
 		win_close(&w[0]);
 	}
@@ -579,7 +582,8 @@ struct waiting {
 	HANDLE ready;            /* NAME.ready */
 	HANDLE writer;           /* NAME.writer, once a writer of this user's has made it */
 	int stale;               /* .ready was found set with nothing to read */
-	int writer_ended;        /* its writer ended well: no more to learn from it */
+	int idle;                /* NAME.writer's writer ended well; kept open for the next one */
+	int foreign;             /* NAME.writer is another user's: not to be asked again */
 	int writer_died;         /* it was abandoned: its writer stopped short */
 };
 
@@ -595,15 +599,32 @@ static void find_writer(const wchar_t *name, struct waiting *wt)
 	if (check_owner(wt->writer, full, &mine, owner) != 0 || !mine) {
 		close_handle(wt->writer, full);
 		wt->writer = NULL;
-		wt->writer_ended = 1;    /* not to be asked again */
+		wt->foreign = 1;
 	}
 }
 
 /*
+ * Is a writer at work on NAME.writer, now that its last one ended well?
+ * Kept open, the mutex stays the one object by that name, which the next
+ * writer takes over: owned by someone (a timeout) means a writer again.
+ */
+static void writer_again(struct waiting *wt)
+{
+	DWORD r = WaitForSingleObject(wt->writer, 0);
+
+	if (r == WAIT_OBJECT_0)
+		ReleaseMutex(wt->writer);        /* nobody's: still idle */
+	else if (r == WAIT_TIMEOUT)
+		wt->idle = 0;
+	else if (r == WAIT_ABANDONED)
+		wt->writer_died = 1;
+}
+
+/*
  * One wait until `end` for Ctrl+C, NAME.ready, or NAME.writer: NOT_YET to
- * look again, else the exit code of the line said. Without a writer's mutex
- * yet, or with .ready found stale, the wait lasts 100 ms at most, so a writer
- * that starts and dies meanwhile is noticed within that much.
+ * look again, else the exit code of the line said. Without a writer at work
+ * on the mutex, or with .ready found stale, the wait lasts 100 ms at most,
+ * so a writer that starts and dies meanwhile is noticed within that much.
  */
 static int wait_once(const struct args *a, const wchar_t *name, struct waiting *wt, ULONGLONG end)
 {
@@ -615,14 +636,18 @@ static int wait_once(const struct args *a, const wchar_t *name, struct waiting *
 	if (now >= end)
 		return failx(EXIT_TIMEOUT, L"timed out after %llu s waiting for \"%ls\"",
 		    (unsigned long long)a->wait, a->file != NULL ? a->file : name);
-	if (wt->writer == NULL && !wt->writer_ended)
+	if (wt->writer == NULL && !wt->foreign)
 		find_writer(name, wt);
-	if (wt->writer != NULL)
+	if (wt->writer != NULL && wt->idle)
+		writer_again(wt);
+	if (wt->writer_died)
+		return NOT_YET;          /* the caller looks once more, then says so */
+	if (wt->writer != NULL && !wt->idle)
 		at_writer = (int)n, h[n++] = wt->writer;
 	if (!wt->stale)
 		at_ready = (int)n, h[n++] = wt->ready;
 	ms = (DWORD)(end - now);
-	if ((wt->stale || wt->writer == NULL) && ms > 100)
+	if ((wt->stale || at_writer < 0) && ms > 100)
 		ms = 100;
 	r = WaitForMultipleObjects(n, h, FALSE, ms);
 	if (r == WAIT_OBJECT_0)
@@ -632,11 +657,9 @@ static int wait_once(const struct args *a, const wchar_t *name, struct waiting *
 	if (at_ready >= 0 && r == WAIT_OBJECT_0 + (DWORD)at_ready)
 		wt->stale = 1;           /* if the next look finds nothing, the signal was stale */
 	if (at_writer >= 0 && r == WAIT_OBJECT_0 + (DWORD)at_writer) {
-		/* let go: the writer ended well, and other readers may want to know too */
+		/* the writer ended well: let go, for other readers and the next writer */
 		ReleaseMutex(wt->writer);
-		close_handle(wt->writer, name);
-		wt->writer = NULL;
-		wt->writer_ended = 1;
+		wt->idle = 1;
 	}
 	/* abandoned: kept owned, so that at this reader's end it is abandoned again
 	 * for the next reader to learn the same */

@@ -1692,6 +1692,27 @@ static void test_writer_death(void)
 	    "60 s deadline)", good == 3 && took < 10000);
 	remove_like(L"dead.bin*");
 
+	/* a --name reader that saw one writer end well still hears of the next one's death */
+	r[0] = start(L"fmread --wait 60 --check --name e2e-tw", L"d0");
+	said(L"d0", "waiting up to");
+	SetEnvironmentVariableW(L"FM_SLOW", L"200");
+	run(L"inject\\fmwrite -q --name e2e-tw -n 30000000 tw1.bin", &res);
+	truth("a first writer of the name ends well", res.code == 0);
+	release(&res);
+	w = start(L"inject\\fmwrite -q --name e2e-tw -n 50000000 tw2.bin", L"w1");
+	SetEnvironmentVariableW(L"FM_SLOW", NULL);
+	while (temp_size(L"tw2.bin") < 0 && WaitForSingleObject(w, 20) == WAIT_TIMEOUT)
+		;
+	Sleep(300);
+	TerminateProcess(w, 9);
+	CloseHandle(w);
+	judge("... the second is killed: the reader that waited across both exits 3, one attach line",
+	    r[0], L"d0", 3, "", "fmread: waiting up to 60 s for \"Local\\e2e-tw\"\n"
+	    "fmread: attached to live mapping \"Local\\e2e-tw\"\n"
+	    "fmread: \"Local\\e2e-tw\": its writer ended without finishing*");
+	DeleteFileW(L"tw1.bin");
+	remove_like(L"tw2.bin*");
+
 	/* a writer that fails: the same */
 	r[0] = start(L"fmread --wait 60 failed.bin", L"d0");
 	said(L"d0", "waiting up to");
