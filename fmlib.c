@@ -952,80 +952,79 @@ int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject)
 }
 
 /*
+ * After a Create*ExW of the named object `full` (h and its GetLastError):
+ * one that exists already is fine when this user owns it, since the other
+ * side may have made it; one another user owns could fake a signal, end a
+ * hold or fake a writer's death, and is refused, as is a name held by
+ * another kind of object. Returns 0, or the exit code with *h closed.
+ */
+static int claim(HANDLE *h, DWORD err, const wchar_t *call, const wchar_t *full, const wchar_t *kind)
+{
+	wchar_t owner[96];
+	int rc, mine;
+
+	if (*h == NULL && err == ERROR_INVALID_HANDLE)
+		return failx(EXIT_SYSTEM, L"%ls(\"%ls\"): the name belongs to an object "
+		    L"of another kind (error 6)", call, full);
+	if (*h == NULL)
+		return fail(call, full, err);
+	if (err != ERROR_ALREADY_EXISTS)
+		return 0;
+	if ((rc = check_owner(*h, full, &mine, owner)) == 0 && !mine)
+		rc = failx(EXIT_SYSTEM, L"%ls(\"%ls\"): the %ls exists and another user "
+		    L"owns it (%ls)", call, full, kind, owner);
+	if (rc != 0) {
+		close_handle(*h, full);
+		*h = NULL;
+	}
+	return rc;
+}
+
+/*
  * Opens or creates NAME+SUFFIX: the manual-reset event ".ready", or with
  * `counting` the semaphore ".done" (each reader that has finished adds one,
  * so none is lost when two finish at once), asking only for what waiting and
- * signalling need. One that exists already is fine when this user owns it,
- * since the other side may have made it; one another user owns could fake a
- * signal or end a hold, and is refused, as is a name held by another kind of
- * object.
+ * signalling need; claim() says which existing ones will do.
  */
 int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suffix, int counting,
     HANDLE *ev)
 {
-	const wchar_t *call = counting ? L"CreateSemaphoreExW" : L"CreateEventExW";
-	wchar_t full[NAME_MAX + 8], owner[96];
-	DWORD err;
-	int rc, mine;
+	wchar_t full[NAME_MAX + 8];
 
 	swprintf(full, NAME_MAX + 8, L"%ls%ls", name, suffix);
 	*ev = counting ? CreateSemaphoreExW(sa, 0, MAXLONG, full, 0,
 	    SYNCHRONIZE | SEMAPHORE_MODIFY_STATE | READ_CONTROL) :
 	    CreateEventExW(sa, full, CREATE_EVENT_MANUAL_RESET,
 	    SYNCHRONIZE | EVENT_MODIFY_STATE | READ_CONTROL);
-	err = GetLastError();
-	if (*ev == NULL && err == ERROR_INVALID_HANDLE)
-		return failx(EXIT_SYSTEM, L"%ls(\"%ls\"): the name belongs to an object "
-		    L"of another kind (error 6)", call, full);
-	if (*ev == NULL)
-		return fail(call, full, err);
-	if (err != ERROR_ALREADY_EXISTS)
-		return 0;
-	if ((rc = check_owner(*ev, full, &mine, owner)) == 0 && !mine)
-		rc = failx(EXIT_SYSTEM, L"%ls(\"%ls\"): the %ls exists and another user "
-		    L"owns it (%ls)", call, full, counting ? L"semaphore" : L"event", owner);
-	if (rc != 0) {
-		close_handle(*ev, full);
-		*ev = NULL;
-	}
-	return rc;
+	return claim(ev, GetLastError(), counting ? L"CreateSemaphoreExW" : L"CreateEventExW", full,
+	    counting ? L"semaphore" : L"event");
 }
 
 /*
  * NAME.writer: a mutex the writer owns for as long as it works on NAME. It
  * lets it go when it ends well; if it ends any other way (killed, crashed,
  * failed) the system marks the mutex abandoned, and a waiting reader learns
- * at once that no data is coming. One that exists already must be this
- * user's; then it is waited for (a reader may own it for a moment), a second
- * or so at most.
+ * at once that no data is coming. One that exists already (claim()) is
+ * waited for: a reader may own it for a moment; a second or so at most.
  */
 int own_writer_mutex(SECURITY_ATTRIBUTES *sa, const wchar_t *name, HANDLE *m)
 {
-	wchar_t full[NAME_MAX + 8], owner[96];
+	wchar_t full[NAME_MAX + 8];
 	DWORD err, r;
-	int rc, mine;
+	int rc;
 
 	swprintf(full, NAME_MAX + 8, L"%ls.writer", name);
 	*m = CreateMutexExW(sa, full, CREATE_MUTEX_INITIAL_OWNER,
 	    SYNCHRONIZE | MUTEX_MODIFY_STATE | READ_CONTROL);
 	err = GetLastError();
-	if (*m == NULL && err == ERROR_INVALID_HANDLE)
-		return failx(EXIT_SYSTEM, L"CreateMutexExW(\"%ls\"): the name belongs to an object "
-		    L"of another kind (error 6)", full);
-	if (*m == NULL)
-		return fail(L"CreateMutexExW", full, err);
-	if (err != ERROR_ALREADY_EXISTS)
-		return 0;
-	if ((rc = check_owner(*m, full, &mine, owner)) == 0 && !mine)
-		rc = failx(EXIT_SYSTEM, L"CreateMutexExW(\"%ls\"): the mutex exists and another user "
-		    L"owns it (%ls)", full, owner);
-	if (rc == 0 && (r = WaitForSingleObject(*m, 1500)) != WAIT_OBJECT_0 && r != WAIT_ABANDONED)
-		rc = failx(EXIT_SYSTEM, L"\"%ls\": another writer of this name is at work", full);
-	if (rc != 0) {
+	if ((rc = claim(m, err, L"CreateMutexExW", full, L"mutex")) != 0 || err != ERROR_ALREADY_EXISTS)
+		return rc;
+	if ((r = WaitForSingleObject(*m, 1500)) != WAIT_OBJECT_0 && r != WAIT_ABANDONED) {
 		close_handle(*m, full);
 		*m = NULL;
+		return failx(EXIT_SYSTEM, L"\"%ls\": another writer of this name is at work", full);
 	}
-	return rc;
+	return 0;
 }
 
 volatile LONG interrupted;

@@ -401,8 +401,6 @@ static int write_data(struct window w[2], struct progress *progress, uint64_t co
 		return rc;
 	if (file != INVALID_HANDLE_VALUE && !FlushFileBuffers(file))
 		return fail(L"FlushFileBuffers", w[0].subject, GetLastError());
-	if (interrupted)
-		return interrupted_while(L"flushing", w[0].subject);
 	if ((rc = mark(&w[0], MD_COMPLETE, md_sum_final(&part[0].sum))) != 0)
 		return rc;
 	if (file != INVALID_HANDLE_VALUE && !FlushFileBuffers(file))
@@ -496,7 +494,7 @@ static int write_all_of(const struct args *a, struct writer *w)
 		return rc;
 	/* the last moment Ctrl+C can leave FILE as it was: a flush can take seconds */
 	if (interrupted)
-		return interrupted_while(L"flushing", a->file);
+		return interrupted_while(L"flushing", v[0].subject);
 	if (!a->no_file && (rc = take_place(a, w)) != 0)
 		return rc;
 	if (a->no_file)

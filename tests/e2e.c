@@ -1183,6 +1183,30 @@ static int64_t temp_size(const wchar_t *file)
 }
 
 /* Does FILE hold exactly what k.bin holds (the good file every test starts from)? */
+/* Runs cmd with one variable of the test build's set (inject.h) for it. */
+static void run_with(const wchar_t *var, const wchar_t *value, const wchar_t *cmd, struct result *r)
+{
+	SetEnvironmentVariableW(var, value);
+	run(cmd, r);
+	SetEnvironmentVariableW(var, NULL);
+}
+
+/*
+ * Starts a writer of the test build slowed down (FM_SLOW=ms a view), as
+ * "w1", and returns once its new file beside FILE exists (or it has ended).
+ */
+static HANDLE start_slowed(const wchar_t *ms, const wchar_t *cmd, const wchar_t *file)
+{
+	HANDLE w;
+
+	SetEnvironmentVariableW(L"FM_SLOW", ms);
+	w = start(cmd, L"w1");
+	SetEnvironmentVariableW(L"FM_SLOW", NULL);
+	while (temp_size(file) < 0 && WaitForSingleObject(w, 20) == WAIT_TIMEOUT)
+		;
+	return w;
+}
+
 static int still_good(const wchar_t *file)
 {
 	size_t len;
@@ -1625,11 +1649,7 @@ static void test_messages(void)
 	    "0\n1\n2\n", "");
 	judge("... who ends it", w, L"w1", 0, "", "*a reader has finished*");
 	/* FILE while its writer is still writing it: not "another file's mapping" */
-	SetEnvironmentVariableW(L"FM_SLOW", L"300");
-	w = start(L"inject\\fmwrite -n 20000000 slowly.bin", L"w1");
-	SetEnvironmentVariableW(L"FM_SLOW", NULL);
-	while (temp_size(L"slowly.bin") < 0 && WaitForSingleObject(w, 20) == WAIT_TIMEOUT)
-		;
+	w = start_slowed(L"300", L"inject\\fmwrite -n 20000000 slowly.bin", L"slowly.bin");
 	expect("FILE while its writer writes it: incomplete, still writing", L"fmread -q slowly.bin", 3, "",
 	    "fmread: \"slowly.bin\" (live mapping \"Local\\fmipc-*\"): incomplete: its writer is still writing it\n");
 	expect("... and --wait waits for it", L"fmread -q --check --wait 60 slowly.bin", 0,
@@ -1667,11 +1687,7 @@ static void test_writer_death(void)
 		r[i] = start(L"fmread --wait 60 dead.bin", tag);
 		said(tag, "waiting up to");
 	}
-	SetEnvironmentVariableW(L"FM_SLOW", L"300");
-	w = start(L"inject\\fmwrite -n 50000000 dead.bin", L"w1");
-	SetEnvironmentVariableW(L"FM_SLOW", NULL);
-	while (temp_size(L"dead.bin") < 0 && WaitForSingleObject(w, 20) == WAIT_TIMEOUT)
-		;
+	w = start_slowed(L"300", L"inject\\fmwrite -n 50000000 dead.bin", L"dead.bin");
 	Sleep(300);
 	TerminateProcess(w, 9);
 	killed = GetTickCount64();
@@ -1695,14 +1711,10 @@ static void test_writer_death(void)
 	/* a --name reader that saw one writer end well still hears of the next one's death */
 	r[0] = start(L"fmread --wait 60 --check --name e2e-tw", L"d0");
 	said(L"d0", "waiting up to");
-	SetEnvironmentVariableW(L"FM_SLOW", L"200");
-	run(L"inject\\fmwrite -q --name e2e-tw -n 30000000 tw1.bin", &res);
+	run_with(L"FM_SLOW", L"200", L"inject\\fmwrite -q --name e2e-tw -n 30000000 tw1.bin", &res);
 	truth("a first writer of the name ends well", res.code == 0);
 	release(&res);
-	w = start(L"inject\\fmwrite -q --name e2e-tw -n 50000000 tw2.bin", L"w1");
-	SetEnvironmentVariableW(L"FM_SLOW", NULL);
-	while (temp_size(L"tw2.bin") < 0 && WaitForSingleObject(w, 20) == WAIT_TIMEOUT)
-		;
+	w = start_slowed(L"200", L"inject\\fmwrite -q --name e2e-tw -n 50000000 tw2.bin", L"tw2.bin");
 	Sleep(300);
 	TerminateProcess(w, 9);
 	CloseHandle(w);
@@ -1857,14 +1869,6 @@ static void test_many_readers(void)
 	free(want);
 	test_readers_n();
 	test_writer_death();
-}
-
-/* Runs cmd with one variable of the test build's set (inject.h) for it. */
-static void run_with(const wchar_t *var, const wchar_t *value, const wchar_t *cmd, struct result *r)
-{
-	SetEnvironmentVariableW(var, value);
-	run(cmd, r);
-	SetEnvironmentVariableW(var, NULL);
 }
 
 static void test_flushes_and_faults(void)

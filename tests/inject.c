@@ -122,15 +122,21 @@ void fm_before_flush(HANDLE file)
 	say(line);
 }
 
+/* Sleeps the milliseconds the variable says (read once, into *ms), if any. */
+static void pause_for(const char *var, long *ms)
+{
+	if (*ms < 0)
+		*ms = (long)env(var);
+	if (*ms > 0)
+		Sleep((DWORD)*ms);
+}
+
 /* FM_SLOW=MS: each view takes MS milliseconds to map, so a test can catch a phase */
 void fm_slow(void)
 {
 	static long ms = -1;
 
-	if (ms < 0)
-		ms = (long)env("FM_SLOW");
-	if (ms > 0)
-		Sleep((DWORD)ms);
+	pause_for("FM_SLOW", &ms);
 }
 
 /* FM_SLOW_WAIT=MS: each WaitForMultipleObjects starts MS milliseconds late */
@@ -138,8 +144,5 @@ void fm_slow_wait(void)
 {
 	static long ms = -1;
 
-	if (ms < 0)
-		ms = (long)env("FM_SLOW_WAIT");
-	if (ms > 0)
-		Sleep((DWORD)ms);
+	pause_for("FM_SLOW_WAIT", &ms);
 }
