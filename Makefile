@@ -104,7 +104,7 @@ $(INJECT): $(B)/inject/%.exe: %.c $(SRC) $(HDR) tests/inject.h tests/inject.c | 
 	@mkdir -p $(B)/inject
 	$(CC) $(CFLAGS) $(LDFLAGS) -include tests/inject.h -o $@ $< $(SRC) tests/inject.c $(LDLIBS)
 
-$(B)/e2e.exe: tests/e2e.c | $(DEPS)
+$(B)/e2e.exe: tests/e2e.c memdata.h | $(DEPS)
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/e2e.c $(LDLIBS)
 

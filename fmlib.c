@@ -213,7 +213,8 @@ int write_all(HANDLE h, const void *buf, DWORD len)
 	return 0;
 }
 
-static struct window *fault_win[2];
+#define FAULT_WINDOWS 6
+static struct window *fault_win[FAULT_WINDOWS];
 static void (*fault_abandon)(void);
 static volatile LONG ending;
 
@@ -226,16 +227,16 @@ static volatile LONG ending;
 static void abort_with(int code, const wchar_t *fmt, ...)
 {
 	va_list ap;
+	int i;
 
 	if (InterlockedExchange(&ending, 1) != 0)
 		Sleep(INFINITE);
 	va_start(ap, fmt);
 	vmsg(1, fmt, ap);
 	va_end(ap);
-	if (fault_win[0] != NULL) {
-		UnmapViewOfFile(fault_win[0]->base);   /* NULL when nothing is mapped: harmless */
-		UnmapViewOfFile(fault_win[1]->base);
-	}
+	for (i = 0; i < FAULT_WINDOWS; i++)
+		if (fault_win[i] != NULL)
+			UnmapViewOfFile(fault_win[i]->base);   /* NULL when nothing is mapped: harmless */
 	if (fault_abandon != NULL)
 		fault_abandon();
 	TerminateProcess(GetCurrentProcess(), (UINT)code);
@@ -480,7 +481,7 @@ int win_each(struct window *w, uint64_t from, uint64_t to, each_fn *fn, void *ct
 	for (i = from; i < to; i += n) {
 		if (interrupted || (halt != NULL && *halt))
 			return HALTED;
-		if ((rc = win_at(w, md_file_size(i), &p, &avail)) != 0)
+		if ((rc = win_at(w, md_offset(i), &p, &avail)) != 0)
 			return rc;
 		n = avail / sizeof(int32_t);
 		if (n > to - i)
@@ -521,10 +522,11 @@ static DWORD WINAPI do_half(void *arg)
  * its own through w[1]: the kernel's work for each page, and the reading of
  * memory, run on the core that touches it. Data that fits in two windows is
  * not worth a thread; without one, this thread does both halves. Half k
- * calls fn with ctx[k]. The first half to fail stops the other. Both windows
+ * calls fn with ctx[k]. The halves meet on a multiple of `block`, so each
+ * block is one thread's. The first half to fail stops the other. Both windows
  * are closed afterwards. HALTED: Ctrl+C stopped it, unsaid.
  */
-int win_halves(struct window w[2], uint64_t count, each_fn *fn, void *ctx[2])
+int win_halves(struct window w[2], uint64_t count, uint32_t block, each_fn *fn, void *ctx[2])
 {
 	volatile LONG halt = 0;
 	struct half h[2] = {
@@ -534,7 +536,7 @@ int win_halves(struct window w[2], uint64_t count, each_fn *fn, void *ctx[2])
 	HANDLE thread = NULL;
 
 	if (FM_LARGE(md_file_size(count))) {
-		h[0].to = h[1].from = count / 2;
+		h[0].to = h[1].from = count / 2 - count / 2 % block;
 		thread = CreateThread(NULL, 0, do_half, &h[1], 0, NULL);
 	}
 	do_half(&h[0]);
@@ -599,7 +601,7 @@ static LONG CALLBACK view_fault(EXCEPTION_POINTERS *ep)
 		return EXCEPTION_CONTINUE_SEARCH;
 	if (ending)
 		Sleep(INFINITE);         /* a view just let go of, as the program ends */
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < FAULT_WINDOWS; i++) {
 		w = fault_win[i];
 		if (w == NULL || w->len == 0)
 			continue;
@@ -613,7 +615,8 @@ static LONG CALLBACK view_fault(EXCEPTION_POINTERS *ep)
 }
 
 /*
- * From now on a fault in the view of w[0] or w[1] ends the program with one
+ * From now on a fault in the view of w[0] or w[1] (or of a window watched
+ * later) ends the program with one
  * line and `code`, after the on_abort function has removed what it made.
  * `file`, when not NULL, is being written: if its disk has no room left, the
  * line says "disk full" instead of `why`.
@@ -628,6 +631,125 @@ void on_fault(struct window w[2], int code, const wchar_t *what, const wchar_t *
 	fault_what = what;
 	fault_why = why;
 	AddVectoredExceptionHandler(1, view_fault);
+}
+
+/* A fault in w's view, too, is one on_fault() answers; or no longer (`on` 0). */
+static void watch_window(struct window *w, int on)
+{
+	int i;
+
+	for (i = 2; i < FAULT_WINDOWS; i++)
+		if (fault_win[i] == (on ? NULL : w)) {
+			fault_win[i] = on ? w : NULL;
+			return;
+		}
+}
+
+/* ---- blocks: the writer sums each one into its slot, readers check it there ---- */
+
+/*
+ * Starts a walk over the data h announces, through windows onto `map` for
+ * its header and its block sums (`access` FILE_MAP_WRITE for the writer).
+ * `publish`: this walk is the one that moves the header's published count
+ * (the first half of the data; it ends on the other half's start).
+ */
+void blocks_start(struct blocks *b, const struct md_header *h, const struct window *like, int publish)
+{
+	memset(b, 0, sizeof *b);
+	b->count = h->count;
+	b->block = h->version == 2 ? h->block : 0;
+	b->publish = publish;
+	b->tab.map = b->head.map = like->map;
+	b->tab.size = b->head.size = like->size;
+	b->tab.access = b->head.access = like->access;
+	b->tab.subject = b->head.subject = like->subject;
+	md_sum_init(&b->sum);
+	md_sum_init(&b->blk);
+	watch_window(&b->tab, 1);
+	watch_window(&b->head, 1);
+}
+
+/* Copies n bytes between buf and byte `pos` of the mapping, across windows if need be. */
+static int win_copy(struct window *w, uint64_t pos, void *buf, size_t n, int into_view)
+{
+	unsigned char *p, *b = buf;
+	size_t avail, m;
+	int rc;
+
+	for (; n > 0; pos += m, b += m, n -= m) {
+		if ((rc = win_at(w, pos, &p, &avail)) != 0)
+			return rc;
+		if (avail == 0)
+			return failx(EXIT_DATA, L"\"%ls\": %hs", w->subject, md_reason(MD_ETRUNCATED));
+		m = n < avail ? n : avail;
+		memcpy(into_view ? p : b, into_view ? b : p, m);
+	}
+	return 0;
+}
+
+/* The block that ends at data[end - 1] is complete: store or check its sum, and publish it. */
+static int block_end(struct blocks *b, uint64_t end)
+{
+	uint64_t v = md_sum_final(&b->blk), was;
+	uint64_t pos = md_table_offset(b->count) + (end - 1) / b->block * sizeof v;
+	unsigned char *p;
+	size_t avail;
+	int rc, write = (b->tab.access & FILE_MAP_WRITE) != 0;
+
+	/* a slot may be unaligned (the data's end), even across two windows */
+	if ((rc = win_copy(&b->tab, pos, write ? &v : &was, sizeof v, write)) != 0)
+		return rc;
+	if (!write && was != v)
+		return BAD_BLOCK;
+	md_sum_join(&b->sum, &b->blk);
+	md_sum_init(&b->blk);
+	if (!b->publish)
+		return 0;
+	/* the data and its sum first, then the count that vouches for them (release) */
+	if ((rc = win_at(&b->head, 0, &p, &avail)) != 0)
+		return rc;
+	MemoryBarrier();
+	*(volatile uint64_t *)(p + offsetof(struct md_header, published)) = end;
+	return 0;
+}
+
+/*
+ * Takes data[first..first+n-1], in order: fills it (`fill`, the writer) or
+ * sums it as it is, block by block. Returns 0, BAD_BLOCK when a block does
+ * not match its sum (unsaid), or the exit code of a failure said.
+ */
+int blocks_add(struct blocks *b, int32_t *data, size_t n, uint64_t first, int fill)
+{
+	size_t m;
+	int rc;
+
+	if (b->block == 0) {         /* version 1: no blocks */
+		md_sum_add(&b->sum, data, n);
+		return 0;
+	}
+	for (; n > 0; data += m, n -= m, first += m) {
+		m = n;
+		if (m > md_block_left(b->count, b->block, first))
+			m = (size_t)md_block_left(b->count, b->block, first);
+		if (fill)
+			md_fill(&b->blk, data, m, (uint32_t)first);
+		else
+			md_sum_add(&b->blk, data, m);
+		if (((first + m) % b->block == 0 || first + m == b->count) &&
+		    (rc = block_end(b, first + m)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Lets go of the windows (the writer's are flushed: an error if that fails). */
+int blocks_end(struct blocks *b)
+{
+	int rc = win_close(&b->tab), rc2 = win_close(&b->head);
+
+	watch_window(&b->tab, 0);
+	watch_window(&b->head, 0);
+	return rc != 0 ? rc : rc2;
 }
 
 /* ---- names, identity and ownership ---- */

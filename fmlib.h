@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memdata.h"
+
 #define FM_VERSION L"1.0"
 
 /* The exit codes (README; each program's --help lists its own). */
@@ -42,6 +44,7 @@ struct args {
 	int quiet;               /* -q, --quiet */
 	int no_file;             /* --no-file: backed by the paging file */
 	int global;              /* --global: Global\ rather than Local\ */
+	int follow;              /* --follow: print a writer's blocks as it writes them */
 };
 
 enum opt_kind { OPT_FLAG, OPT_COUNT, OPT_SECONDS, OPT_STRING, OPT_READERS };
@@ -99,10 +102,26 @@ int win_close(struct window *w);
 typedef int each_fn(void *ctx, int32_t *data, size_t n, uint64_t first);
 int win_each(struct window *w, uint64_t from, uint64_t to, each_fn *fn, void *ctx,
     const volatile LONG *halt);
-int win_halves(struct window w[2], uint64_t count, each_fn *fn, void *ctx[2]);
+int win_halves(struct window w[2], uint64_t count, uint32_t block, each_fn *fn, void *ctx[2]);
 void on_fault(struct window w[2], int code, const wchar_t *what, const wchar_t *why,
     const wchar_t *file);
 void on_abort(void (*abandon)(void));
+
+#define BAD_BLOCK (-5)  /* a block does not match its sum; unsaid */
+
+/* A walk over the data block by block (memdata.h, version 2); fmlib.c. */
+struct blocks {
+	uint64_t count;
+	uint32_t block;          /* 0: version 1, no blocks */
+	int publish;             /* moves the header's published count */
+	struct md_sum sum;       /* the blocks done so far, joined */
+	struct md_sum blk;       /* the block under way */
+	struct window tab;       /* onto the block sums */
+	struct window head;      /* onto the header, to publish */
+};
+void blocks_start(struct blocks *b, const struct md_header *h, const struct window *like, int publish);
+int blocks_add(struct blocks *b, int32_t *data, size_t n, uint64_t first, int fill);
+int blocks_end(struct blocks *b);
 
 /* Progress on a console: "fmwrite: 45% 1234 MB/s", rewritten in place. */
 struct progress {

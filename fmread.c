@@ -6,13 +6,14 @@
  *   fmread --check data.bin       one line: valid or not, and why
  *   fmread --wait 30 data.bin     wait for its writer to finish first
  *   fmread --name demo            a writer's mapping, by name only
+ *   fmread --follow data.bin      print while the writer writes, block by block
  *
  * While a writer holds the file's mapping, fmread attaches to it
  * (OpenFileMappingW, no file I/O); otherwise it maps the file: CreateFileW
  * (read-only), CreateFileMappingW (PAGE_READONLY, size 0: the whole file).
  * Then MapViewOfFile (FILE_MAP_READ), check, print, UnmapViewOfFile,
  * CloseHandle. Nothing is printed until the header and the checksum over all
- * the data have been checked.
+ * the data have been checked; following, until each block's own checksum has.
  *
  * Build: make (mingw-w64), or see README.md.
  */
@@ -36,6 +37,10 @@ static const wchar_t usage[] =
 	L"                   Global\\), as fmwrite --name NAME made it\n"
 	L"  --global         look in Global\\ for FILE's mapping\n"
 	L"  --wait SECONDS   wait up to SECONDS for the writer to finish\n"
+	L"  --follow         while the writer is writing, print each block as soon as\n"
+	L"                   it is written and checked; the output is the same. If the\n"
+	L"                   writer ends without finishing: exit 3, what was printed\n"
+	L"                   is the first integers, whole blocks, and said how many\n"
 	L"  -q, --quiet      print nothing but the data and errors\n"
 	L"  -h, --help, /?   this text\n"
 	L"  --version        the version\n";
@@ -56,6 +61,7 @@ static const struct option options[] = {
 	{ NULL, L"--name", OPT_STRING, offsetof(struct args, name) },
 	{ NULL, L"--global", OPT_FLAG, offsetof(struct args, global) },
 	{ NULL, L"--wait", OPT_SECONDS, offsetof(struct args, wait) },
+	{ NULL, L"--follow", OPT_FLAG, offsetof(struct args, follow) },
 	{ NULL, NULL, OPT_FLAG, 0 }
 };
 
@@ -192,6 +198,24 @@ struct printing {
 
 #define RUN 4096                 /* integers copied, summed and formatted at a time */
 
+/* Formats n integers already copied out of the view (and summed by the caller), a run at a time. */
+static int emit(const int32_t *copy, size_t n)
+{
+	size_t m;
+	int rc;
+
+	for (; n > 0; copy += m, n -= m) {
+		m = n < RUN ? n : RUN;
+		if (interrupted)
+			return HALTED;
+		if (sizeof out.buf[0] - out.n[out.k] < FMT_LINE * RUN + FMT_MAX && (rc = flush_out()) != 0)
+			return rc;
+		out.n[out.k] = (size_t)(fmt_lines(&fmt, out.buf[out.k] + out.n[out.k], copy, m) -
+		    out.buf[out.k]);
+	}
+	return 0;
+}
+
 /*
  * Each run is copied out of the view, then summed and formatted from the
  * copy: what is printed is what is summed, whatever happens to the view
@@ -201,32 +225,25 @@ static int print(void *ctx, int32_t *data, size_t n, uint64_t first)
 {
 	static int32_t copy[RUN];
 	struct printing *pr = ctx;
-	size_t i, m, room;
+	size_t i, m;
 	int rc;
 
 	(void)first;
 	progress_add(pr->progress, n * sizeof *data);
 	for (i = 0; i < n; i += m) {
-		if (interrupted)
-			return HALTED;
-		room = sizeof out.buf[0] - out.n[out.k];
-		if (room < FMT_LINE * RUN + FMT_MAX) {
-			if ((rc = flush_out()) != 0)
-				return rc;
-		}
 		m = n - i < RUN ? n - i : RUN;
 		memcpy(copy, data + i, m * sizeof *copy);
 		MemoryBarrier();         /* the compiler may not read the view again for the copy */
 		md_sum_add(&pr->sum, copy, m);
-		out.n[out.k] = (size_t)(fmt_lines(&fmt, out.buf[out.k] + out.n[out.k], copy, m) -
-		    out.buf[out.k]);
+		if ((rc = emit(copy, m)) != 0)
+			return rc;
 	}
 	return 0;
 }
 
-/* What each half of the checking pass keeps: its sum; the progress is shared. */
+/* What each half of the checking pass keeps: its blocks; the progress is shared. */
 struct pass {
-	struct md_sum sum;
+	struct blocks blocks;
 	struct progress *progress;
 };
 
@@ -234,11 +251,11 @@ static int add(void *ctx, int32_t *data, size_t n, uint64_t first)
 {
 	struct pass *p = ctx;
 
-	(void)first;
-	md_sum_add(&p->sum, data, n);
 	progress_add(p->progress, n * sizeof *data);
-	return 0;
+	return blocks_add(&p->blocks, data, n, first, 0);
 }
+
+#define FOLLOW (-6)              /* check_header: a writer at work, to follow */
 
 /*
  * The state is read first and everything it vouches for after a barrier,
@@ -252,17 +269,19 @@ static enum md_status read_header(const unsigned char *p, uint64_t size, struct 
 	MemoryBarrier();
 	memcpy(h, p, sizeof *h);
 	h->state = state;
+	MemoryBarrier();             /* and the published count before the data it vouches for */
 	return md_check_header(h, size);
 }
 
 /*
  * The header's verdict: 0 to go on, NOT_YET (unfinished, and the caller can
- * wait), or the exit code of the line said. `live` is the mapping's name when
+ * wait), FOLLOW (a writer is at work on version-2 data, and the reader
+ * follows it), or the exit code of the line said. `live` is the mapping's name when
  * a writer's live mapping is read, NULL for a file, which must end where its
  * data ends; `via` says which mapping, for the line.
  */
-static int check_header(struct window *w, int can_wait, const wchar_t *live, const wchar_t *via,
-    struct md_header *h)
+static int check_header(struct window *w, int can_wait, int follow, const wchar_t *live,
+    const wchar_t *via, struct md_header *h)
 {
 	enum md_status st;
 	unsigned char *p;
@@ -271,17 +290,19 @@ static int check_header(struct window *w, int can_wait, const wchar_t *live, con
 
 	if ((rc = win_at(w, 0, &p, &avail)) != 0)
 		return rc;
-	if ((st = read_header(p, w->size, h)) == MD_EINCOMPLETE && can_wait)
+	st = read_header(p, w->size, h);
+	if (st == MD_EINCOMPLETE && follow && live != NULL && (h->version == 2 || h->count == 0))
+		return FOLLOW;
+	if (st == MD_EINCOMPLETE && can_wait)
 		return NOT_YET;
 	if (st == MD_EINCOMPLETE)
 		return failx(EXIT_DATA, L"\"%ls\"%ls: incomplete: %ls", w->subject, via, live != NULL ?
 		    L"its writer is still writing it" : L"its writer stopped before it finished");
 	if (st != MD_OK)
 		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", w->subject, via, md_reason(st));
-	if (live == NULL && w->size != md_file_size(h->count))
+	if (live == NULL && w->size != md_size(h))
 		return failx(EXIT_DATA, L"\"%ls\": %llu bytes after the end of its data: not a "
-		    L"MEMORYDATA file as written", w->subject,
-		    (unsigned long long)(w->size - md_file_size(h->count)));
+		    L"MEMORYDATA file as written", w->subject, (unsigned long long)(w->size - md_size(h)));
 	return 0;
 }
 
@@ -318,6 +339,223 @@ static int summary(const wchar_t *subject, const struct md_header *h, const wcha
 	return say(L"%ls\n", shown);
 }
 
+/* ---- following a writer at work ---- */
+
+/* What a reader waits on; see read_any. */
+struct waiting {
+	HANDLE ready;            /* NAME.ready */
+	HANDLE writer;           /* NAME.writer, once a writer of this user's has made it */
+	int stale;               /* .ready was found set with nothing to read */
+	int idle;                /* NAME.writer's writer ended well; kept open for the next one */
+	int foreign;             /* NAME.writer is another user's: not to be asked again */
+	int writer_died;         /* it was abandoned: its writer stopped short */
+};
+
+/* Opens NAME.writer if a writer has made it and it is this user's (no one else's counts). */
+static void find_writer(const wchar_t *name, struct waiting *wt)
+{
+	wchar_t full[NAME_MAX + 8], owner[96];
+	int mine = 0;
+
+	swprintf(full, NAME_MAX + 8, L"%ls.writer", name);
+	if ((wt->writer = OpenMutexW(SYNCHRONIZE | MUTEX_MODIFY_STATE | READ_CONTROL, FALSE, full)) == NULL)
+		return;
+	if (check_owner(wt->writer, full, &mine, owner) != 0 || !mine) {
+		close_handle(wt->writer, full);
+		wt->writer = NULL;
+		wt->foreign = 1;
+	}
+}
+
+/*
+ * A follower that has caught up waits for the writer: 1 ms, then twice as
+ * long each time nothing new has come, up to 16 ms (the writer makes no
+ * call to wake it: publishing is a store), and at once when NAME.writer is
+ * let go or abandoned. Returns 0 to look again, or the exit code of the line
+ * said; sets wt->writer_died when the writer has ended without finishing.
+ * A writer that has just made its mapping may not have made NAME.writer
+ * yet: it is looked for during the first second.
+ */
+static int wait_writer(const wchar_t *name, const wchar_t *subject, struct waiting *wt, DWORD ms,
+    ULONGLONG since)
+{
+	HANDLE h[2] = { interrupt_event(), NULL };
+	DWORD r;
+
+	if (wt->writer == NULL && !wt->foreign)
+		find_writer(name, wt);
+	if (wt->writer == NULL && GetTickCount64() - since > 1000) {
+		wt->writer_died = 1;     /* no writer of ours: none will finish it */
+		return 0;
+	}
+	h[1] = wt->writer;
+	r = WaitForMultipleObjects(h[1] != NULL ? 2 : 1, h, FALSE, ms);
+	if (r == WAIT_OBJECT_0)
+		return interrupted_while(L"following", subject);
+	if (r == WAIT_FAILED)
+		return fail(L"WaitForMultipleObjects", name, GetLastError());
+	if (r == WAIT_OBJECT_0 + 1) {
+		/* let go: its writer ended well, so the next look finds the data complete */
+		ReleaseMutex(wt->writer);
+		wt->idle = 1;
+	}
+	/* abandoned: kept owned, so that the next reader learns the same */
+	if (r == WAIT_ABANDONED_0 + 1)
+		wt->writer_died = 1;
+	return 0;
+}
+
+static int mapping_size(HANDLE map, const wchar_t *name, uint64_t *size);
+
+/*
+ * A mapping found before its writer wrote the header was sized by just the
+ * header: now that the header says how much, size the windows anew, and
+ * judge the header by that.
+ */
+static int sized(struct window w[2], const wchar_t *name, struct md_header *h, enum md_status *st)
+{
+	int rc;
+
+	if (w[0].size >= md_size(h))
+		return 0;
+	if ((rc = mapping_size(w[0].map, name, &w[0].size)) != 0)
+		return rc;
+	win_close(&w[0]);            /* views as long as the old size: made anew */
+	win_close(&w[1]);
+	w[1].size = w[0].size;
+	*st = md_check_header(h, w[0].size);
+	return 0;
+}
+
+static int32_t block_copy[MD_MAXBLOCK];
+
+static int copy_out(void *ctx, int32_t *data, size_t n, uint64_t first)
+{
+	int32_t **to = ctx;
+
+	(void)first;
+	memcpy(*to, data, n * sizeof *data);
+	*to += n;
+	return 0;
+}
+
+/*
+ * Takes the published blocks from data[*done] on: each is copied out of the
+ * view, summed, held against its own checksum, and only then formatted
+ * from the copy. Returns 0, BAD_BLOCK, or the exit code of a failure.
+ */
+static int take_blocks(struct window *w, struct blocks *b, const struct args *a, uint64_t published,
+    uint64_t *done)
+{
+	int32_t *to;
+	size_t m;
+	int rc;
+
+	while (*done < published) {
+		m = (size_t)md_block_left(b->count, b->block, *done);
+		to = block_copy;
+		if ((rc = win_each(w, *done, *done + m, copy_out, &to, NULL)) != 0)
+			return rc;
+		MemoryBarrier();         /* the copy, not the view, is what is summed and printed */
+		if ((rc = blocks_add(b, block_copy, m, *done, 0)) != 0)
+			return rc;
+		if (!a->check && (rc = emit(block_copy, m)) != 0)
+			return rc;
+		*done += m;
+	}
+	return 0;
+}
+
+/*
+ * fmread --follow: reads a writer's version-2 data while it is written.
+ * Each look reads the header (the published count with acquire order),
+ * takes every block published since, and hands what was formatted to
+ * stdout; caught up, it waits for the writer (wait_writer). Complete, the
+ * sum of all it took must be the header's checksum. Should the writer end
+ * without finishing, or a block not match its checksum, what was checked is
+ * printed, and one line says how much: exit 3.
+ */
+static int follow(struct window w[2], const struct args *a, const wchar_t *name, const wchar_t *via)
+{
+	static struct blocks b;
+	struct md_header h, first = { 0 };
+	struct waiting wt = { 0 };
+	ULONGLONG since = GetTickCount64();
+	const wchar_t *subject = w[0].subject;
+	unsigned char *p;
+	uint64_t done = 0;
+	size_t avail;
+	DWORD ms = 1;
+	enum md_status st = MD_EINCOMPLETE;
+	int rc = 0, started = 0;
+
+	fmt_init(&fmt);
+	if (!a->check)
+		start_output();
+	while (rc == 0) {
+		if ((rc = win_at(&w[1], 0, &p, &avail)) != 0)
+			break;
+		st = read_header(p, w[1].size, &h);
+		if (h.count == 0 && st == MD_EINCOMPLETE && !wt.writer_died) {
+			rc = wait_writer(name, subject, &wt, 10, since);   /* not begun yet */
+			continue;
+		}
+		if (!started && (rc = sized(w, name, &h, &st)) != 0)
+			break;
+		if (st != MD_OK && st != MD_EINCOMPLETE) {
+			rc = failx(EXIT_DATA, L"\"%ls\"%ls: %hs", subject, via, md_reason(st));
+			break;
+		}
+		if (!started) {
+			first = h, started = 1;
+			blocks_start(&b, &h, &w[0], 0);
+		} else if (h.count != first.count || h.block != first.block || h.published < done) {
+			rc = failx(EXIT_DATA, L"\"%ls\"%ls: its header changed while it was followed",
+			    subject, via);
+			break;
+		}
+		if (h.published > done) {
+			ms = 1;
+			if ((rc = take_blocks(&w[0], &b, a, h.published, &done)) != 0)
+				break;
+		}
+		/* ended: well (then this look found it complete) or not */
+		if (st == MD_OK || wt.writer_died || wt.idle)
+			break;
+		/* caught up: what is checked goes out now, not when a buffer fills */
+		if (!a->check && out.n[out.k] > 0 && (rc = flush_out()) != 0)
+			break;
+		if ((rc = wait_writer(name, subject, &wt, ms, since)) == 0 && ms < 16)
+			ms *= 2;
+	}
+	if (started)
+		blocks_end(&b);
+	close_handle(wt.writer, name);
+	/* what was checked goes out first, also when no more will come */
+	if (!a->check) {
+		int out_rc = end_output(rc == BAD_BLOCK ? 0 : rc);
+
+		if (out_rc == HALTED)
+			return interrupted_while(L"printing", subject);
+		if (out_rc != 0 && (rc == 0 || rc == BAD_BLOCK))
+			return out_rc;
+	}
+	if (rc == BAD_BLOCK)
+		return failx(EXIT_DATA, L"\"%ls\"%ls: block %llu does not match its checksum: the "
+		    L"data changed after it was written; %llu integers were checked%ls", subject, via,
+		    (unsigned long long)(done / first.block), (unsigned long long)done,
+		    a->check ? L"" : L" and printed");
+	if (rc != 0)
+		return rc;
+	if (st != MD_OK)
+		return failx(EXIT_DATA, L"\"%ls\"%ls: its writer ended without finishing (killed, "
+		    L"crashed or failed); %llu integers were checked%ls", subject, via,
+		    (unsigned long long)done, a->check ? L"" : L" and printed");
+	if (md_sum_final(&b.sum) != h.checksum)
+		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", subject, via, md_reason(MD_ECHECKSUM));
+	return a->check ? summary(subject, &h, via) : 0;
+}
+
 /*
  * Checks the header, then the checksum over all the data (in two halves, on
  * two threads: reading memory is its cost), then prints through w[0].
@@ -331,25 +569,32 @@ static int show(struct window w[2], const struct args *a, int can_wait, const wc
 	void *ctx[2] = { &pass[0], &pass[1] };
 	struct progress progress;
 	DWORD mode;
-	int rc, bad;
+	int rc, bad, k;
 
 	via[0] = 0;
 	if (live != NULL && a->file != NULL)
 		swprintf(via, NAME_MAX + 24, L" (live mapping \"%ls\")", live);
-	if ((rc = check_header(&w[0], can_wait, live, via, &h)) != 0)
+	if ((rc = check_header(&w[0], can_wait, a->follow, live, via, &h)) == FOLLOW)
+		return follow(w, a, live, via);
+	if (rc != 0)
 		return rc;
 	/* checked, then printed: two passes, or one with --check; no progress
 	 * line among the numbers when they go to the same console */
 	progress_start(&progress, a, L"reading", (a->check ? 1 : 2) * h.count * sizeof(int32_t));
 	if (!a->check && GetConsoleMode(GetStdHandle(STD_OUTPUT_HANDLE), &mode))
 		progress.console = NULL;
-	md_sum_init(&pass[0].sum);
-	pass[0].progress = &progress;
-	pass[1] = pass[0];
-	if ((rc = win_halves(w, h.count, add, ctx)) == HALTED)
+	for (k = 0; k < 2; k++) {
+		blocks_start(&pass[k].blocks, &h, &w[0], 0);
+		pass[k].progress = &progress;
+	}
+	if ((rc = win_halves(w, h.count, h.version == 2 ? h.block : 1, add, ctx)) == HALTED)
 		rc = interrupted_while(L"checking", w[0].subject);
-	md_sum_join(&pass[0].sum, &pass[1].sum);
-	bad = rc == 0 && md_sum_final(&pass[0].sum) != h.checksum;
+	for (k = 0; k < 2; k++)
+		blocks_end(&pass[k].blocks);
+	if (rc == BAD_BLOCK)
+		rc = failx(EXIT_DATA, L"\"%ls\"%ls: %hs", w[0].subject, via, md_reason(MD_EBLOCKSUM));
+	md_sum_join(&pass[0].blocks.sum, &pass[1].blocks.sum);
+	bad = rc == 0 && md_sum_final(&pass[0].blocks.sum) != h.checksum;
 	if (rc == 0 && !bad && !a->check)
 		rc = print_all(&w[0], &h, &progress, via);
 	progress_end(&progress);
@@ -433,7 +678,7 @@ static int mapping_size(HANDLE map, const wchar_t *name, uint64_t *size)
 	*size = sizeof h;
 	if (h.count == 0 || h.count > MD_MAXCOUNT)
 		return 0;
-	want = md_file_size(h.count);
+	want = md_size(&h);
 	off = (want - 1) / FM_GRAIN * FM_GRAIN;
 	p = MapViewOfFile(map, FILE_MAP_READ, (DWORD)(off >> 32), (DWORD)off, (SIZE_T)(want - off));
 	if (p == NULL) {
@@ -518,6 +763,9 @@ static int trusted(const struct args *a, const wchar_t *name, HANDLE map, int ca
 	}
 	if (a->file == NULL || (rc = mapped_file(map, a->file, &where, &ok)) != 0)
 		return rc;
+	/* FILE's writer at work on its new file: what a follower is for */
+	if (ok == MAPS_NEW_FILE && a->follow)
+		return 0;
 	/* gone: under Wine, a holder between its rename and its mapping made anew */
 	if (ok == MAPS_NEW_FILE || (ok == MAPS_GONE && can_wait))
 		return WRITING;
@@ -577,32 +825,6 @@ static int attempt(const struct args *a, const wchar_t *name, int can_wait)
 	return rc;
 }
 
-/* What a reader waits on; see read_any. */
-struct waiting {
-	HANDLE ready;            /* NAME.ready */
-	HANDLE writer;           /* NAME.writer, once a writer of this user's has made it */
-	int stale;               /* .ready was found set with nothing to read */
-	int idle;                /* NAME.writer's writer ended well; kept open for the next one */
-	int foreign;             /* NAME.writer is another user's: not to be asked again */
-	int writer_died;         /* it was abandoned: its writer stopped short */
-};
-
-/* Opens NAME.writer if a writer has made it and it is this user's (no one else's counts). */
-static void find_writer(const wchar_t *name, struct waiting *wt)
-{
-	wchar_t full[NAME_MAX + 8], owner[96];
-	int mine = 0;
-
-	swprintf(full, NAME_MAX + 8, L"%ls.writer", name);
-	if ((wt->writer = OpenMutexW(SYNCHRONIZE | MUTEX_MODIFY_STATE | READ_CONTROL, FALSE, full)) == NULL)
-		return;
-	if (check_owner(wt->writer, full, &mine, owner) != 0 || !mine) {
-		close_handle(wt->writer, full);
-		wt->writer = NULL;
-		wt->foreign = 1;
-	}
-}
-
 /*
  * Is a writer at work on NAME.writer, now that its last one ended well?
  * Kept open, the mutex stays the one object by that name, which the next
@@ -647,7 +869,8 @@ static int wait_once(const struct args *a, const wchar_t *name, struct waiting *
 	if (!wt->stale)
 		at_ready = (int)n, h[n++] = wt->ready;
 	ms = (DWORD)(end - now);
-	if ((wt->stale || at_writer < 0) && ms > 100)
+	/* a follower looks every 100 ms: a writer at work is what it waits for */
+	if ((wt->stale || at_writer < 0 || a->follow) && ms > 100)
 		ms = 100;
 	r = WaitForMultipleObjects(n, h, FALSE, ms);
 	if (r == WAIT_OBJECT_0)

@@ -322,9 +322,9 @@ static DWORD end_flusher(struct flusher *f)
 	return f->err;
 }
 
-/* What each half of the fill keeps: its sum; the rest is shared. */
+/* What each half of the fill keeps: its blocks and their sums; the rest is shared. */
 struct part {
-	struct md_sum sum;
+	struct blocks blocks;
 	struct progress *progress;
 	struct flusher *flusher;
 };
@@ -332,18 +332,20 @@ struct part {
 static int fill(void *ctx, int32_t *data, size_t n, uint64_t first)
 {
 	struct part *p = ctx;
+	int rc;
 
 	if (p->flusher->err != 0)
 		return HALTED;           /* the flush behind failed: write_data says so */
-	md_fill(&p->sum, data, n, (uint32_t)first);
+	if ((rc = blocks_add(&p->blocks, data, n, first, 1)) != 0)
+		return rc;
 	progress_add(p->progress, n * sizeof *data);
 	if (p->flusher->thread != NULL)
 		SetEvent(p->flusher->filled);
 	return 0;
 }
 
-/* Sets the header's state, and flushes the header's view to the file. */
-static int mark(struct window *w, uint32_t state, uint64_t checksum)
+/* Sets the header's checksum, published count and state, and flushes its view to the file. */
+static int mark(struct window *w, uint32_t state, uint64_t checksum, uint64_t count)
 {
 	struct md_header *h;
 	unsigned char *p;
@@ -354,17 +356,21 @@ static int mark(struct window *w, uint32_t state, uint64_t checksum)
 		return rc;
 	h = (struct md_header *)p;
 	h->checksum = checksum;
+	h->published = count;
 	MemoryBarrier();
 	*(volatile uint32_t *)&h->state = state;
 	return win_close(w);
 }
 
 /*
- * The header goes in first, marked "being written"; then the data. Large
- * data is filled in two halves by two threads (win_halves): the kernel's
- * work for each new page (zeroing it, then tracking it dirty) is most of the
- * cost, and it runs on the core that touches it. A third thread flushes
- * behind them. Then the checksum, and the data is flushed to the disk; only
+ * The header goes in first, marked "being written"; then the data, a block
+ * at a time: each block's sum goes to its slot after the data, and the
+ * header's published count moves past it, so that followers (fmread
+ * --follow) can take it at once. Large data is filled in two halves by two
+ * threads (win_halves): the kernel's work for each new page (zeroing it,
+ * then tracking it dirty) is most of the cost, and it runs on the core that
+ * touches it; the second half's blocks are published with the last. A
+ * third thread flushes behind them. Then the checksum over all, and the data is flushed to the disk; only
  * then is the header marked "complete" and flushed in turn: a writer stopped
  * at any point, even by a power cut, leaves a file no reader takes, never a
  * "complete" one whose data is not there. `file` is INVALID_HANDLE_VALUE
@@ -373,22 +379,28 @@ static int mark(struct window *w, uint32_t state, uint64_t checksum)
 static int write_data(struct window w[2], struct progress *progress, uint64_t count, HANDLE file)
 {
 	static struct flusher flusher;
-	struct part part[2];
+	static struct part part[2];
 	void *ctx[2] = { &part[0], &part[1] };
 	unsigned char *p;
 	size_t avail;
 	DWORD flush_err;
-	int rc;
+	uint64_t sum;
+	int rc, k;
 
 	if ((rc = win_at(&w[0], 0, &p, &avail)) != 0)
 		return rc;
 	md_init_header((struct md_header *)p, count);
 	start_flusher(&flusher, FM_LARGE(md_file_size(count)) ? file : INVALID_HANDLE_VALUE);
-	md_sum_init(&part[0].sum);
-	part[0].progress = progress;
-	part[0].flusher = &flusher;
-	part[1] = part[0];
-	rc = win_halves(w, count, fill, ctx);
+	for (k = 0; k < 2; k++) {
+		/* the first half publishes as it goes; the second's blocks, all at the end */
+		blocks_start(&part[k].blocks, (struct md_header *)p, &w[0], k == 0);
+		part[k].progress = progress;
+		part[k].flusher = &flusher;
+	}
+	rc = win_halves(w, count, MD_BLOCK, fill, ctx);
+	for (k = 0; k < 2; k++)
+		if (blocks_end(&part[k].blocks) != 0 && rc == 0)
+			rc = EXIT_SYSTEM;
 	flush_err = end_flusher(&flusher);
 	if (flush_err != 0 && (rc == 0 || rc == HALTED))
 		return fail(L"FlushFileBuffers", w[0].subject, flush_err);
@@ -396,12 +408,13 @@ static int write_data(struct window w[2], struct progress *progress, uint64_t co
 		return interrupted_while(L"writing", w[0].subject);
 	if (rc != 0)
 		return rc;
-	md_sum_join(&part[0].sum, &part[1].sum);
-	if ((rc = mark(&w[0], MD_WRITING, md_sum_final(&part[0].sum))) != 0)
+	md_sum_join(&part[0].blocks.sum, &part[1].blocks.sum);
+	sum = md_sum_final(&part[0].blocks.sum);
+	if ((rc = mark(&w[0], MD_WRITING, sum, count)) != 0)
 		return rc;
 	if (file != INVALID_HANDLE_VALUE && !FlushFileBuffers(file))
 		return fail(L"FlushFileBuffers", w[0].subject, GetLastError());
-	if ((rc = mark(&w[0], MD_COMPLETE, md_sum_final(&part[0].sum))) != 0)
+	if ((rc = mark(&w[0], MD_COMPLETE, sum, count)) != 0)
 		return rc;
 	if (file != INVALID_HANDLE_VALUE && !FlushFileBuffers(file))
 		return fail(L"FlushFileBuffers", w[0].subject, GetLastError());

@@ -2,9 +2,14 @@
  * memdata.h - the MEMORYDATA layout shared by fmwrite and fmread.
  *
  * A MEMORYDATA file (or named mapping) is a 64-byte little-endian header
- * followed by int32_t data[count]. The writer fills the data, stores the
- * checksum, and only then sets state to MD_COMPLETE; a reader takes nothing
- * that is not complete and does not match its checksum.
+ * followed by int32_t data[count]; version 2 adds, right after the data,
+ * one checksum (uint64_t, maybe unaligned) per block of `block` integers. The writer fills
+ * the data a block at a time: each block's checksum goes in after its data,
+ * and `published` (the integers whose blocks are in place) after that, so a
+ * reader can take each block as soon as it is published and check it alone.
+ * Last come the checksum over all the data, then state MD_COMPLETE. A reader
+ * takes nothing that is not complete (or, following, published) and does
+ * not match its checksums. Version 1 has no blocks: bytes 40..63 are zero.
  *
  * Portable C11 on purpose (no <windows.h>): the layout and its checks are
  * unit-tested and fuzzed natively on Linux as well as used by the programs.
@@ -24,19 +29,23 @@
 #define MAXDATA      1024                 /* default count of integers */
 #define MD_MAXCOUNT  2147483648u          /* 2^31: values 0..2^31-1 fit int32_t */
 #define MD_MAGIC     "FMIPC\r\n\032"      /* 8 bytes; CR LF ^Z catch text-mode mangling */
-#define MD_VERSION   1u
+#define MD_VERSION   2u                   /* what fmwrite writes; version 1 is still read */
+#define MD_BLOCK     65536u               /* integers per block, as fmwrite writes them (256 KiB) */
+#define MD_MAXBLOCK  (1u << 20)           /* the largest block a reader takes: it copies one whole */
 #define MD_WRITING   0x57524954u          /* "TIRW": being written, never to be read */
 #define MD_COMPLETE  0x454E4F44u          /* "DONE": data and checksum in place */
 
 struct md_header {
 	uint8_t  magic[8];      /*  0: MD_MAGIC, without its terminating NUL */
-	uint32_t version;       /*  8: MD_VERSION */
+	uint32_t version;       /*  8: 1 or 2 (MD_VERSION) */
 	uint32_t header_size;   /* 12: sizeof(struct md_header); data starts here */
 	uint32_t elem_size;     /* 16: sizeof(int32_t) */
 	uint32_t state;         /* 20: MD_WRITING or MD_COMPLETE */
 	uint64_t count;         /* 24: number of integers, 1..MD_MAXCOUNT */
 	uint64_t checksum;      /* 32: md_sum_final() over data[0..count-1] */
-	uint8_t  reserved[24];  /* 40: zero */
+	uint64_t published;     /* 40: v2: integers whose data and block sums are in place; v1: 0 */
+	uint32_t block;         /* 48: v2: integers per block, a power of 2 up to MD_MAXBLOCK; v1: 0 */
+	uint8_t  reserved[12];  /* 52: zero */
 };
 _Static_assert(sizeof(struct md_header) == 64, "the header is 64 bytes on disk");
 
@@ -53,7 +62,10 @@ enum md_status {
 	MD_ETRUNCATED,    /* the data does not fit in what is there */
 	MD_EINCOMPLETE,   /* state is MD_WRITING, or the header is all zero */
 	MD_ESTATE,        /* state is neither value */
-	MD_ECHECKSUM
+	MD_ECHECKSUM,
+	MD_EBLOCK,        /* v2: block is not a power of 2 up to MD_MAXBLOCK */
+	MD_EPUBLISHED,    /* v2: published is past count, not on a block's end, or short of a complete count */
+	MD_EBLOCKSUM      /* v2: a block does not match its own checksum */
 };
 
 static inline const char *md_reason(enum md_status s)
@@ -71,14 +83,41 @@ static inline const char *md_reason(enum md_status s)
 		"incomplete: its writer has not finished",
 		"bad state field",
 		"checksum mismatch: the data is corrupt",
+		"bad block size",
+		"bad published count",
+		"block checksum mismatch: the data is corrupt",
 	};
 	return (unsigned)s < sizeof text / sizeof *text ? text[s] : "unknown";
 }
 
-/* Bytes a file of `count` integers takes. */
+/* Where data[i] starts. */
+static inline uint64_t md_offset(uint64_t i)
+{
+	return sizeof(struct md_header) + i * sizeof(int32_t);
+}
+
+/* Where a version-2 file's block sums start: right after the data. */
+static inline uint64_t md_table_offset(uint64_t count)
+{
+	return md_offset(count);
+}
+
+/* Bytes the data a header announces takes, block sums included; any header. */
+static inline uint64_t md_size(const struct md_header *h)
+{
+	uint64_t count = h->count <= MD_MAXCOUNT ? h->count : MD_MAXCOUNT;
+
+	if (h->version != 2 || h->block == 0)
+		return md_offset(count);
+	return md_table_offset(count) + (count + h->block - 1) / h->block * sizeof(uint64_t);
+}
+
+/* Bytes a file of `count` integers takes, as fmwrite writes it. */
 static inline uint64_t md_file_size(uint64_t count)
 {
-	return sizeof(struct md_header) + count * sizeof(int32_t);
+	struct md_header h = { .version = MD_VERSION, .count = count, .block = MD_BLOCK };
+
+	return md_size(&h);
 }
 
 static inline void md_init_header(struct md_header *h, uint64_t count)
@@ -90,6 +129,7 @@ static inline void md_init_header(struct md_header *h, uint64_t count)
 	h->elem_size = sizeof(int32_t);
 	h->state = MD_WRITING;
 	h->count = count;
+	h->block = MD_BLOCK;
 }
 
 /* Is this one of ours, finished or not? (fmwrite overwrites only these.) */
@@ -118,7 +158,7 @@ static inline enum md_status md_check_header(const void *buf, uint64_t avail)
 		return MD_EINCOMPLETE;
 	if (memcmp(h.magic, MD_MAGIC, sizeof h.magic) != 0)
 		return MD_EMAGIC;
-	if (h.version != MD_VERSION)
+	if (h.version != 1 && h.version != 2)
 		return MD_EVERSION;
 	if (h.header_size != sizeof h)
 		return MD_EHEADERSIZE;
@@ -127,15 +167,31 @@ static inline enum md_status md_check_header(const void *buf, uint64_t avail)
 	for (i = 0; i < sizeof h.reserved; i++)
 		if (h.reserved[i] != 0)
 			return MD_ERESERVED;
+	if (h.version == 1 && (h.published != 0 || h.block != 0))
+		return MD_ERESERVED;
 	if (h.count == 0 || h.count > MD_MAXCOUNT)
 		return MD_ECOUNT;
-	if (h.count > (avail - sizeof h) / sizeof(int32_t))
+	if (h.version == 2 && (h.block == 0 || h.block > MD_MAXBLOCK || (h.block & (h.block - 1)) != 0))
+		return MD_EBLOCK;
+	if (md_size(&h) > avail)
 		return MD_ETRUNCATED;
+	if (h.state != MD_WRITING && h.state != MD_COMPLETE)
+		return MD_ESTATE;
+	if (h.version == 2 && (h.published > h.count ||
+	    (h.published % h.block != 0 && h.published != h.count) ||
+	    (h.state == MD_COMPLETE && h.published != h.count)))
+		return MD_EPUBLISHED;
 	if (h.state == MD_WRITING)
 		return MD_EINCOMPLETE;
-	if (h.state != MD_COMPLETE)
-		return MD_ESTATE;
 	return MD_OK;
+}
+
+/* Integers from data[i] to the end of its block (or of the data). */
+static inline uint64_t md_block_left(uint64_t count, uint32_t block, uint64_t i)
+{
+	uint64_t left = block - i % block;
+
+	return left < count - i ? left : count - i;
 }
 
 /*

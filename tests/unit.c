@@ -23,36 +23,70 @@ static void check(int ok, const char *what, int line)
 	}
 }
 
-/* A complete file of `count` integers 0..count-1, as fmwrite leaves it. */
-static unsigned char *make_file(uint64_t count, size_t *len)
+/*
+ * A complete file of `count` integers 0..count-1: version 2 with blocks of
+ * `block` integers (as fmwrite leaves it with MD_BLOCK), or version 1
+ * (`block` 0), as fmwrite 1.0 left it.
+ */
+static unsigned char *make_file_v(uint64_t count, uint32_t block, size_t *len)
 {
 	unsigned char *buf;
 	struct md_header h;
-	struct md_sum s;
+	struct md_sum s, b;
+	uint64_t i, m, v;
 
-	*len = (size_t)md_file_size(count);
-	buf = calloc(1, *len);
 	md_init_header(&h, count);
+	h.version = block != 0 ? 2 : 1;
+	h.block = block;
+	*len = (size_t)md_size(&h);
+	buf = calloc(1, *len);
 	md_sum_init(&s);
-	md_fill(&s, (int32_t *)(buf + sizeof h), (size_t)count, 0);
+	for (i = 0; i < count; i += m) {
+		m = block != 0 ? md_block_left(count, block, i) : count;
+		md_sum_init(&b);
+		md_fill(&b, (int32_t *)(buf + md_offset(i)), (size_t)m, (uint32_t)i);
+		v = md_sum_final(&b);
+		if (block != 0)
+			memcpy(buf + md_table_offset(count) + i / block * 8, &v, 8);
+		md_sum_join(&s, &b);
+	}
 	h.checksum = md_sum_final(&s);
+	h.published = block != 0 ? count : 0;
 	h.state = MD_COMPLETE;
 	memcpy(buf, &h, sizeof h);
 	return buf;
 }
 
-/* What fmread decides about a whole file: the header, then the checksum. */
+static unsigned char *make_file(uint64_t count, size_t *len)
+{
+	return make_file_v(count, MD_BLOCK, len);
+}
+
+/* What fmread decides about a whole file: the header, each block's sum, then the checksum. */
 static enum md_status validate(const unsigned char *buf, size_t len)
 {
 	struct md_header h;
-	struct md_sum s;
+	struct md_sum s, b;
+	uint64_t i, m, v;
 	enum md_status st = md_check_header(buf, len);
 
 	if (st != MD_OK)
 		return st;
 	memcpy(&h, buf, sizeof h);
+	if (len != md_size(&h))
+		return MD_ETRUNCATED;            /* fmread: bytes after the end of its data */
 	md_sum_init(&s);
-	md_sum_add(&s, (const int32_t *)(buf + sizeof h), (size_t)h.count);
+	for (i = 0; i < h.count; i += m) {
+		m = h.version == 2 ? md_block_left(h.count, h.block, i) : h.count;
+		md_sum_init(&b);
+		md_sum_add(&b, (const int32_t *)(buf + md_offset(i)), (size_t)m);
+		if (h.version == 2) {
+			memcpy(&v, buf + md_table_offset(h.count) + i / h.block * 8, 8);
+			if (v != md_sum_final(&b))
+				return MD_EBLOCKSUM;
+		}
+		md_sum_join(&s, &b);
+	}
 	return md_sum_final(&s) == h.checksum ? MD_OK : MD_ECHECKSUM;
 }
 
@@ -65,9 +99,15 @@ static void test_layout(void)
 	CHECK(offsetof(struct md_header, state) == 20);
 	CHECK(offsetof(struct md_header, count) == 24);
 	CHECK(offsetof(struct md_header, checksum) == 32);
-	CHECK(offsetof(struct md_header, reserved) == 40);
-	CHECK(md_file_size(1) == 68);
-	CHECK(md_file_size(MD_MAXCOUNT) == 64 + ((uint64_t)8 << 30));
+	CHECK(offsetof(struct md_header, published) == 40);
+	CHECK(offsetof(struct md_header, block) == 48);
+	CHECK(offsetof(struct md_header, reserved) == 52);
+	CHECK(md_offset(3) == 76);
+	CHECK(md_file_size(1) == 64 + 4 + 8);
+	CHECK(md_file_size(MD_BLOCK) == 64 + 4 * MD_BLOCK + 8);
+	CHECK(md_file_size(MD_BLOCK + 1) == 64 + 4 * (MD_BLOCK + 1) + 16);
+	CHECK(md_file_size(MD_MAXCOUNT) == 64 + ((uint64_t)8 << 30) + 8 * (MD_MAXCOUNT / MD_BLOCK));
+	CHECK(md_block_left(10, 4, 0) == 4 && md_block_left(10, 4, 5) == 3 && md_block_left(10, 4, 8) == 2);
 }
 
 static void test_rules(void)
@@ -89,7 +129,7 @@ static void test_rules(void)
 		g[i] ^= 0x20;
 		CHECK(md_check_header(g, len) == MD_EMAGIC);
 	}
-	FRESH(); h->version = 2;          CHECK(md_check_header(g, len) == MD_EVERSION);
+	FRESH(); h->version = 3;          CHECK(md_check_header(g, len) == MD_EVERSION);
 	FRESH(); h->version = 0;          CHECK(md_check_header(g, len) == MD_EVERSION);
 	FRESH(); h->header_size = 128;    CHECK(md_check_header(g, len) == MD_EHEADERSIZE);
 	FRESH(); h->elem_size = 8;        CHECK(md_check_header(g, len) == MD_EELEMSIZE);
@@ -98,6 +138,19 @@ static void test_rules(void)
 		h->reserved[i] = 1;
 		CHECK(md_check_header(g, len) == MD_ERESERVED);
 	}
+	/* version 2: the block size, and the published count */
+	FRESH(); h->block = 0;            CHECK(md_check_header(g, len) == MD_EBLOCK);
+	FRESH(); h->block = MD_MAXBLOCK + 1; CHECK(md_check_header(g, len) == MD_EBLOCK);
+	FRESH(); h->published = 9;        CHECK(md_check_header(g, len) == MD_EPUBLISHED);
+	FRESH(); h->published = 11;       CHECK(md_check_header(g, len) == MD_EPUBLISHED);
+	FRESH(); h->state = MD_WRITING; h->published = 0; CHECK(md_check_header(g, len) == MD_EINCOMPLETE);
+	FRESH(); h->state = MD_WRITING; h->published = 5; CHECK(md_check_header(g, len) == MD_EPUBLISHED);
+	FRESH(); h->block = 3;            CHECK(md_check_header(g, len) == MD_EBLOCK);
+	FRESH(); h->state = MD_WRITING; h->block = 4; h->published = 8;
+	CHECK(md_check_header(g, len + 16) == MD_EINCOMPLETE);  /* whole blocks: fine */
+	FRESH(); h->state = MD_WRITING; h->published = 11; CHECK(md_check_header(g, len) == MD_EPUBLISHED);
+	FRESH(); h->block = 1;            CHECK(md_check_header(g, len) == MD_ETRUNCATED);  /* 10 sums */
+	FRESH(); g[len - 1] ^= 1;         CHECK(validate(g, len) == MD_EBLOCKSUM);
 	FRESH(); h->count = 0;            CHECK(md_check_header(g, len) == MD_ECOUNT);
 	FRESH(); h->state = MD_WRITING;   CHECK(md_check_header(g, len) == MD_EINCOMPLETE);
 	FRESH(); h->state = 0;            CHECK(md_check_header(g, len) == MD_ESTATE);
@@ -106,10 +159,32 @@ static void test_rules(void)
 	memset(g, 0, len); g[63] = 1;     CHECK(md_check_header(g, len) == MD_EMAGIC);
 	FRESH(); h->state = MD_COMPLETE ^ 1; CHECK(md_check_header(g, len) == MD_ESTATE);
 	FRESH(); h->checksum ^= 1;        CHECK(validate(g, len) == MD_ECHECKSUM);
-	FRESH(); h->count = 9;            CHECK(validate(g, len) == MD_ECHECKSUM);
-	FRESH(); h->count = 11;           CHECK(validate(g, len) == MD_ETRUNCATED);
+	FRESH(); h->count = 9; h->published = 9; CHECK(validate(g, len) == MD_ETRUNCATED);
+	FRESH(); h->count = 11; h->published = 11; CHECK(validate(g, len) == MD_ETRUNCATED);
 	free(f);
 	free(g);
+}
+
+/* Version 1 (no blocks; bytes 40..63 zero) is still read. */
+static void test_version1(void)
+{
+	size_t len;
+	unsigned char *f = make_file_v(10, 0, &len);
+	struct md_header *h = (struct md_header *)f;
+
+	CHECK(len == 64 + 40);
+	CHECK(validate(f, len) == MD_OK);
+	h->published = 10;                CHECK(md_check_header(f, len) == MD_ERESERVED);
+	h->published = 0; h->block = 1;   CHECK(md_check_header(f, len) == MD_ERESERVED);
+	h->block = 0; h->state = MD_WRITING; CHECK(md_check_header(f, len) == MD_EINCOMPLETE);
+	h->state = MD_COMPLETE; f[70] ^= 4; CHECK(validate(f, len) == MD_ECHECKSUM);
+	free(f);
+	/* blocks of any size from 1 up, the last one short */
+	f = make_file_v(10, 4, &len);
+	CHECK(len == 64 + 40 + 3 * 8);
+	CHECK(validate(f, len) == MD_OK);
+	f[64 + 40 + 2 * 8] ^= 1;          CHECK(validate(f, len) == MD_EBLOCKSUM);
+	free(f);
 }
 
 /* The count limits, and the arithmetic that must not wrap around. */
@@ -119,6 +194,7 @@ static void test_counts(void)
 
 	md_init_header(&h, MD_MAXCOUNT);
 	h.state = MD_COMPLETE;
+	h.published = MD_MAXCOUNT;
 	CHECK(md_check_header(&h, md_file_size(MD_MAXCOUNT)) == MD_OK);
 	CHECK(md_check_header(&h, md_file_size(MD_MAXCOUNT) - 1) == MD_ETRUNCATED);
 	CHECK(md_check_header(&h, UINT64_MAX) == MD_OK);
@@ -128,26 +204,34 @@ static void test_counts(void)
 	CHECK(md_check_header(&h, 64) == MD_ECOUNT);
 	CHECK(md_check_header(&h, UINT64_MAX) == MD_ECOUNT);
 	h.count = ((uint64_t)1 << 62) + 1; /* count * 4 wraps to 4 */
-	CHECK(md_check_header(&h, 68) == MD_ECOUNT);
-	h.count = 1;
-	CHECK(md_check_header(&h, 68) == MD_OK);
-	CHECK(md_check_header(&h, 67) == MD_ETRUNCATED);
+	CHECK(md_check_header(&h, 76) == MD_ECOUNT);
+	h.count = h.published = 1;
+	CHECK(md_check_header(&h, 76) == MD_OK);
+	CHECK(md_check_header(&h, 75) == MD_ETRUNCATED);
+	h.block = 1;                      /* the most sums: one per integer, still no wrap */
+	h.count = h.published = MD_MAXCOUNT;
+	CHECK(md_size(&h) == 64 + 12 * (uint64_t)MD_MAXCOUNT);
 }
 
-/* Every single bit flipped anywhere in a file is caught. */
+/* Every single bit flipped anywhere in a file is caught: one block, three, version 1. */
 static void test_bit_flips(void)
 {
-	size_t len, bit, caught = 0;
-	unsigned char *f = make_file(10, &len);
+	static const uint32_t blocks[] = { MD_BLOCK, 4, 0 };
+	size_t len, bit, caught, k;
+	unsigned char *f;
 
-	for (bit = 0; bit < len * 8; bit++) {
-		f[bit / 8] ^= (unsigned char)(1u << bit % 8);
-		caught += validate(f, len) != MD_OK;
-		f[bit / 8] ^= (unsigned char)(1u << bit % 8);
+	for (k = 0; k < sizeof blocks / sizeof *blocks; k++) {
+		f = make_file_v(10, blocks[k], &len);
+		caught = 0;
+		for (bit = 0; bit < len * 8; bit++) {
+			f[bit / 8] ^= (unsigned char)(1u << bit % 8);
+			caught += validate(f, len) != MD_OK;
+			f[bit / 8] ^= (unsigned char)(1u << bit % 8);
+		}
+		CHECK(caught == len * 8);
+		CHECK(validate(f, len) == MD_OK);
+		free(f);
 	}
-	CHECK(caught == len * 8);
-	CHECK(validate(f, len) == MD_OK);
-	free(f);
 }
 
 static uint64_t sum_of(const int32_t *p, size_t n)
@@ -227,7 +311,7 @@ static void test_misc(void)
 	CHECK(md_is_ours(MD_MAGIC, 8));
 	CHECK(!md_is_ours(MD_MAGIC, 7));
 	CHECK(!md_is_ours("FMIPC\r\n\033", 8));
-	for (s = MD_OK; s <= MD_ECHECKSUM; s++)
+	for (s = MD_OK; s <= MD_EBLOCKSUM; s++)
 		CHECK(strcmp(md_reason((enum md_status)s), "unknown") != 0);
 	CHECK(strcmp(md_reason((enum md_status)99), "unknown") == 0);
 }
@@ -293,6 +377,7 @@ int main(void)
 	test_layout();
 	test_rules();
 	test_counts();
+	test_version1();
 	test_bit_flips();
 	test_checksum();
 	test_misc();
