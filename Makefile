@@ -89,8 +89,8 @@ lint: | $(DEPS)
 # every .c outside tests/ also builds with clang and for 32-bit Windows
 compile-check: | $(DEPS)
 	@mkdir -p $(B)/i686
-	$(CLANG) $(CFLAGS) -fsyntax-only fmwrite.c fmread.c fmlib.c bench/writefile.c bench/mapwrite.c
-	$(CC32) $(CFLAGS) -fsyntax-only bench/writefile.c bench/mapwrite.c
+	$(CLANG) $(CFLAGS) -fsyntax-only fmwrite.c fmread.c fmlib.c bench/writefile.c bench/mapwrite.c bench/pipe.c
+	$(CC32) $(CFLAGS) -fsyntax-only bench/writefile.c bench/mapwrite.c bench/pipe.c
 	clang $(CFLAGS) -fsyntax-only bench/sumbench.c
 	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmwrite.exe fmwrite.c $(SRC) $(LDLIBS)
 	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmread.exe fmread.c $(SRC) $(LDLIBS)
@@ -111,8 +111,9 @@ $(B)/e2e.exe: tests/e2e.c memdata.h | $(DEPS)
 e2e: $(PROGS) $(INJECT) $(B)/e2e.exe
 	$(WINE) $(B)/e2e.exe $(NOSTDIN)
 
-# baselines for `make bench`: a WriteFile writer and a one-view mapping writer
-$(B)/writefile.exe $(B)/mapwrite.exe: $(B)/%.exe: bench/%.c memdata.h | $(DEPS)
+# baselines for `make bench`: a WriteFile writer, a one-view mapping writer,
+# and a pipe between two processes (follow mode's transport)
+$(B)/writefile.exe $(B)/mapwrite.exe $(B)/pipe.exe: $(B)/%.exe: bench/%.c memdata.h | $(DEPS)
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
@@ -120,7 +121,7 @@ $(B)/sumbench: bench/sumbench.c memdata.h | $(DEPS)
 	@mkdir -p $(B)
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -o $@ bench/sumbench.c
 
-bench: $(PROGS) $(B)/writefile.exe $(B)/mapwrite.exe $(B)/sumbench
+bench: $(PROGS) $(B)/writefile.exe $(B)/mapwrite.exe $(B)/pipe.exe $(B)/sumbench
 	bash bench/run.sh $(NOSTDIN)
 
 # what only Linux can stage: a terminal, a file cut short, a full disk

@@ -47,6 +47,18 @@ start "" /b "%BIN%\fmwrite.exe" --no-file --name %NAME% --hold 20 -n 3
 "%BIN%\fmread.exe" --wait 20 --name %NAME%
 if errorlevel 1 goto failed
 
+echo == 8. follow: the reader prints each block as soon as the writer has written and checked it
+rem the reader starts with the writer, attaches to its mapping while it fills
+rem it, and ends when the data is complete; 5 million lines go to follow.txt:
+rem 38888890 bytes, what "seq 0 4999999" prints
+start "" /b "%BIN%\fmwrite.exe" --hold 20 -q -n 5000000 "%DIR%\follow.bin"
+"%BIN%\fmread.exe" --follow --wait 20 "%DIR%\follow.bin" > "%DIR%\follow.txt"
+if errorlevel 1 goto failed
+set "SIZE="
+for %%F in ("%DIR%\follow.txt") do set "SIZE=%%~zF"
+if not "%SIZE%"=="38888890" goto failed
+echo    0 to 4999999, %SIZE% bytes, as a read of the finished file prints them
+
 rmdir /s /q "%DIR%"
 echo demo: all steps worked
 exit /b 0

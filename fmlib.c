@@ -415,7 +415,7 @@ int win_at(struct window *w, uint64_t pos, unsigned char **p, size_t *avail)
 
 	*p = NULL;
 	*avail = 0;
-	if (w->len == 0 || off != w->off) {
+	if (w->len == 0 || w->base == NULL || off != w->off) {
 		size_t len = (size_t)(w->size - off < FM_WINDOW ? w->size - off : FM_WINDOW);
 
 		if ((rc = win_close(w)) != 0)
@@ -690,7 +690,7 @@ static int win_copy(struct window *w, uint64_t pos, void *buf, size_t n, int int
 /* The block that ends at data[end - 1] is complete: store or check its sum, and publish it. */
 static int block_end(struct blocks *b, uint64_t end)
 {
-	uint64_t v = md_sum_final(&b->blk), was;
+	uint64_t v = md_sum_final(&b->blk), was = 0;
 	uint64_t pos = md_table_offset(b->count) + (end - 1) / b->block * sizeof v;
 	unsigned char *p;
 	size_t avail;
@@ -705,11 +705,10 @@ static int block_end(struct blocks *b, uint64_t end)
 	md_sum_init(&b->blk);
 	if (!b->publish)
 		return 0;
-	/* the data and its sum first, then the count that vouches for them (release) */
+	/* the data and its sum first, then the count that vouches for them: a full barrier */
 	if ((rc = win_at(&b->head, 0, &p, &avail)) != 0)
 		return rc;
-	MemoryBarrier();
-	*(volatile uint64_t *)(p + offsetof(struct md_header, published)) = end;
+	InterlockedExchange64((volatile LONG64 *)(p + offsetof(struct md_header, published)), (LONG64)end);
 	return 0;
 }
 

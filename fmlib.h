@@ -15,7 +15,7 @@
 
 #include "memdata.h"
 
-#define FM_VERSION L"1.0"
+#define FM_VERSION L"2.0"     /* writes MEMORYDATA version 2; 1.0 wrote version 1 */
 
 /* The exit codes (README; each program's --help lists its own). */
 enum {

@@ -50,8 +50,9 @@ const wchar_t exit_codes[] =
 	L"  0  printed (or checked): FILE is valid and complete\n"
 	L"  1  usage error\n"
 	L"  2  a system call failed (not found, access denied, a failed write)\n"
-	L"  3  the data is not valid, complete MEMORYDATA data, or it changed while\n"
-	L"     it was printed: discard what was printed\n"
+	L"  3  the data is not valid, complete MEMORYDATA data, it changed while it\n"
+	L"     was printed, or (--follow) its writer ended without finishing: discard\n"
+	L"     what was printed\n"
 	L"  4  timed out waiting (--wait)\n"
 	L"  5  interrupted (Ctrl+C, Ctrl+Break, the console closed)\n"
 	L"  6  internal error (a bug)\n";
@@ -466,72 +467,56 @@ static int take_blocks(struct window *w, struct blocks *b, const struct args *a,
 	return 0;
 }
 
-/*
- * fmread --follow: reads a writer's version-2 data while it is written.
- * Each look reads the header (the published count with acquire order),
- * takes every block published since, and hands what was formatted to
- * stdout; caught up, it waits for the writer (wait_writer). Complete, the
- * sum of all it took must be the header's checksum. Should the writer end
- * without finishing, or a block not match its checksum, what was checked is
- * printed, and one line says how much: exit 3.
- */
-static int follow(struct window w[2], const struct args *a, const wchar_t *name, const wchar_t *via)
-{
-	static struct blocks b;
-	struct md_header h, first = { 0 };
-	struct waiting wt = { 0 };
-	ULONGLONG since = GetTickCount64();
-	const wchar_t *subject = w[0].subject;
-	unsigned char *p;
-	uint64_t done = 0;
-	size_t avail;
-	DWORD ms = 1;
-	enum md_status st = MD_EINCOMPLETE;
-	int rc = 0, started = 0;
+/* One follow: what has been taken so far, and from whom. */
+struct follower {
+	struct blocks b;
+	struct md_header first;  /* the header as first seen begun */
+	struct waiting wt;
+	uint64_t done;           /* integers checked (and printed) */
+	int started;
+};
 
-	fmt_init(&fmt);
-	if (!a->check)
-		start_output();
-	while (rc == 0) {
-		if ((rc = win_at(&w[1], 0, &p, &avail)) != 0)
-			break;
-		st = read_header(p, w[1].size, &h);
-		if (h.count == 0 && st == MD_EINCOMPLETE && !wt.writer_died) {
-			rc = wait_writer(name, subject, &wt, 10, since);   /* not begun yet */
-			continue;
-		}
-		if (!started && (rc = sized(w, name, &h, &st)) != 0)
-			break;
-		if (st != MD_OK && st != MD_EINCOMPLETE) {
-			rc = failx(EXIT_DATA, L"\"%ls\"%ls: %hs", subject, via, md_reason(st));
-			break;
-		}
-		if (!started) {
-			first = h, started = 1;
-			blocks_start(&b, &h, &w[0], 0);
-		} else if (h.count != first.count || h.block != first.block || h.published < done) {
-			rc = failx(EXIT_DATA, L"\"%ls\"%ls: its header changed while it was followed",
-			    subject, via);
-			break;
-		}
-		if (h.published > done) {
-			ms = 1;
-			if ((rc = take_blocks(&w[0], &b, a, h.published, &done)) != 0)
-				break;
-		}
-		/* ended: well (then this look found it complete) or not */
-		if (st == MD_OK || wt.writer_died || wt.idle)
-			break;
-		/* caught up: what is checked goes out now, not when a buffer fills */
-		if (!a->check && out.n[out.k] > 0 && (rc = flush_out()) != 0)
-			break;
-		if ((rc = wait_writer(name, subject, &wt, ms, since)) == 0 && ms < 16)
-			ms *= 2;
+/*
+ * One look at the header (read with acquire order: the published count
+ * before what it vouches for): 0 with *st MD_OK or MD_EINCOMPLETE, NOT_YET
+ * while the writer has not written it yet, or the exit code of the line said.
+ */
+static int look(struct window w[2], struct follower *f, const wchar_t *name, const wchar_t *via,
+    struct md_header *h, enum md_status *st)
+{
+	unsigned char *p;
+	size_t avail;
+	int rc;
+
+	if ((rc = win_at(&w[1], 0, &p, &avail)) != 0)
+		return rc;
+	*st = read_header(p, w[1].size, h);
+	if (h->count == 0 && *st == MD_EINCOMPLETE)
+		return NOT_YET;
+	if (!f->started && (rc = sized(w, name, h, st)) != 0)
+		return rc;
+	if (*st != MD_OK && *st != MD_EINCOMPLETE)
+		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", w[0].subject, via, md_reason(*st));
+	if (!f->started) {
+		f->first = *h, f->started = 1;
+		blocks_start(&f->b, h, &w[0], 0);
+	} else if (h->count != f->first.count || h->block != f->first.block || h->published < f->done) {
+		return failx(EXIT_DATA, L"\"%ls\"%ls: its header changed while it was followed",
+		    w[0].subject, via);
 	}
-	if (started)
-		blocks_end(&b);
-	close_handle(wt.writer, name);
-	/* what was checked goes out first, also when no more will come */
+	return 0;
+}
+
+/*
+ * The end of a follow: what was checked goes out first, also when no more
+ * will come; then the verdict: complete and matching the checksum over all
+ * (0), or one line that says how far it got (exit 3).
+ */
+static int follow_end(const struct args *a, struct follower *f, int rc, enum md_status st,
+    const struct md_header *h, const wchar_t *subject, const wchar_t *via)
+{
+	const wchar_t *and_printed = a->check ? L"" : L" and printed";
+
 	if (!a->check) {
 		int out_rc = end_output(rc == BAD_BLOCK ? 0 : rc);
 
@@ -541,19 +526,66 @@ static int follow(struct window w[2], const struct args *a, const wchar_t *name,
 			return out_rc;
 	}
 	if (rc == BAD_BLOCK)
-		return failx(EXIT_DATA, L"\"%ls\"%ls: block %llu does not match its checksum: the "
-		    L"data changed after it was written; %llu integers were checked%ls", subject, via,
-		    (unsigned long long)(done / first.block), (unsigned long long)done,
-		    a->check ? L"" : L" and printed");
+		return failx(EXIT_DATA, L"\"%ls\"%ls: the block from integer %llu does not match its "
+		    L"checksum: the data changed after it was written; %llu integers were checked%ls",
+		    subject, via, (unsigned long long)f->done, (unsigned long long)f->done, and_printed);
 	if (rc != 0)
 		return rc;
 	if (st != MD_OK)
 		return failx(EXIT_DATA, L"\"%ls\"%ls: its writer ended without finishing (killed, "
 		    L"crashed or failed); %llu integers were checked%ls", subject, via,
-		    (unsigned long long)done, a->check ? L"" : L" and printed");
-	if (md_sum_final(&b.sum) != h.checksum)
+		    (unsigned long long)f->done, and_printed);
+	if (md_sum_final(&f->b.sum) != h->checksum)
 		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", subject, via, md_reason(MD_ECHECKSUM));
-	return a->check ? summary(subject, &h, via) : 0;
+	return a->check ? summary(subject, h, via) : 0;
+}
+
+/*
+ * fmread --follow: reads a writer's version-2 data while it is written.
+ * Each look takes every block published since the last, and hands what was
+ * formatted to stdout; caught up, it waits for the writer (wait_writer).
+ * Complete, the sum of all it took must be the header's checksum. Should
+ * the writer end without finishing, or a block not match its checksum,
+ * what was checked is printed, and one line says how much: exit 3.
+ */
+static int follow(struct window w[2], const struct args *a, const wchar_t *name, const wchar_t *via)
+{
+	static struct follower f;
+	struct md_header h;
+	ULONGLONG since = GetTickCount64();
+	enum md_status st = MD_EINCOMPLETE;
+	DWORD ms = 1;
+	int rc = 0;
+
+	memset(&f, 0, sizeof f);
+	fmt_init(&fmt);
+	if (!a->check)
+		start_output();
+	while (rc == 0) {
+		rc = look(w, &f, name, via, &h, &st);
+		if (rc == NOT_YET) {     /* not begun: wait, unless its writer is gone */
+			rc = f.wt.writer_died ? 0 : wait_writer(name, w[0].subject, &f.wt, 10, since);
+			if (f.wt.writer_died)
+				break;
+			continue;
+		}
+		if (rc == 0 && h.published > f.done) {
+			ms = 1;
+			rc = take_blocks(&w[0], &f.b, a, h.published, &f.done);
+		}
+		/* ended: well (then this look found it complete) or not */
+		if (rc != 0 || st == MD_OK || f.wt.writer_died || f.wt.idle)
+			break;
+		/* caught up: what is checked goes out now, not when a buffer fills */
+		if (!a->check && out.n[out.k] > 0 && (rc = flush_out()) != 0)
+			break;
+		if ((rc = wait_writer(name, w[0].subject, &f.wt, ms, since)) == 0 && ms < 16)
+			ms *= 2;
+	}
+	if (f.started)
+		blocks_end(&f.b);
+	close_handle(f.wt.writer, name);
+	return follow_end(a, &f, rc, st, &h, w[0].subject, via);
 }
 
 /*
@@ -869,9 +901,11 @@ static int wait_once(const struct args *a, const wchar_t *name, struct waiting *
 	if (!wt->stale)
 		at_ready = (int)n, h[n++] = wt->ready;
 	ms = (DWORD)(end - now);
-	/* a follower looks every 100 ms: a writer at work is what it waits for */
-	if ((wt->stale || at_writer < 0 || a->follow) && ms > 100)
+	if ((wt->stale || at_writer < 0) && ms > 100)
 		ms = 100;
+	/* a follower looks every 20 ms: a writer at work is what it waits for */
+	if (a->follow && ms > 20)
+		ms = 20;
 	r = WaitForMultipleObjects(n, h, FALSE, ms);
 	if (r == WAIT_OBJECT_0)
 		return interrupted_while(L"waiting for", a->file != NULL ? a->file : name);

@@ -138,6 +138,22 @@ static inline int md_is_ours(const void *buf, uint64_t avail)
 	return avail >= 8 && memcmp(buf, MD_MAGIC, 8) == 0;
 }
 
+/* A block size: a power of 2, up to MD_MAXBLOCK. */
+static inline int md_block_ok(uint32_t block)
+{
+	return block != 0 && block <= MD_MAXBLOCK && (block & (block - 1)) == 0;
+}
+
+/* Published: whole blocks, or all; all once complete. */
+static inline int md_published_ok(const struct md_header *h)
+{
+	if (h->published > h->count)
+		return 0;
+	if (h->state == MD_COMPLETE)
+		return h->published == h->count;
+	return h->published % h->block == 0 || h->published == h->count;
+}
+
 /*
  * Checks a header found at the start of `avail` readable bytes: every field,
  * and that the data it announces lies within them. The checksum is the
@@ -171,25 +187,23 @@ static inline enum md_status md_check_header(const void *buf, uint64_t avail)
 		return MD_ERESERVED;
 	if (h.count == 0 || h.count > MD_MAXCOUNT)
 		return MD_ECOUNT;
-	if (h.version == 2 && (h.block == 0 || h.block > MD_MAXBLOCK || (h.block & (h.block - 1)) != 0))
+	if (h.version == 2 && !md_block_ok(h.block))
 		return MD_EBLOCK;
 	if (md_size(&h) > avail)
 		return MD_ETRUNCATED;
 	if (h.state != MD_WRITING && h.state != MD_COMPLETE)
 		return MD_ESTATE;
-	if (h.version == 2 && (h.published > h.count ||
-	    (h.published % h.block != 0 && h.published != h.count) ||
-	    (h.state == MD_COMPLETE && h.published != h.count)))
+	if (h.version == 2 && !md_published_ok(&h))
 		return MD_EPUBLISHED;
 	if (h.state == MD_WRITING)
 		return MD_EINCOMPLETE;
 	return MD_OK;
 }
 
-/* Integers from data[i] to the end of its block (or of the data). */
+/* Integers from data[i] to the end of its block (or of the data; version 1, block 0: one block). */
 static inline uint64_t md_block_left(uint64_t count, uint32_t block, uint64_t i)
 {
-	uint64_t left = block - i % block;
+	uint64_t left = block != 0 ? block - i % block : count - i;
 
 	return left < count - i ? left : count - i;
 }

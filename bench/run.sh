@@ -89,6 +89,51 @@ for n in $SIZES; do
 	rm -f "$D"/*.bin "$D"/in.dat "$D"/out*
 done
 
+# follow mode (fmread --follow), at BENCH_FOLLOW integers (10^8), side by
+# side with its baselines; the follower's peak memory at every size
+fn=${BENCH_FOLLOW:-100000000}
+hyperfine -N --style basic --runs 10 --prepare "$clean" --export-csv "$D/t.csv" \
+	-n transport "bash bench/follow.sh transport $fn $D" -n pipe "wine $B/pipe.exe $fn"
+hyperfine -N --style basic --runs 10 --prepare "$clean" --export-csv "$D/o.csv" \
+	-n overlap "bash bench/follow.sh overlap $fn $D" -n sequential "bash bench/follow.sh sequential $fn $D"
+# the writer's own time (not the follower's), alone and followed, in turns
+: >"$D/alone.txt"
+: >"$D/followed.txt"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	for mode in alone followed; do
+		sh -c "rm -f $D/*.bin; sync; sleep 0.3"
+		bash bench/follow.sh "$mode" "$fn" "$D" >>"$D/$mode.txt"
+	done
+done
+med() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+tr=$(median "$D/t.csv" transport)
+pp=$(median "$D/t.csv" pipe)
+ov=$(median "$D/o.csv" overlap)
+sq=$(median "$D/o.csv" sequential)
+al=$(med "$D/alone.txt")
+fo=$(med "$D/followed.txt")
+{
+	echo "| integers | transport: fmwrite --no-file --hold, fmread --follow --check | the same bytes through a pipe | ratio (goal <= 0.33) | overlap: fmwrite --hold, fmread --follow into a pipe | fmwrite, then fmread into a pipe | ratio (goal <= 0.75) | fmwrite alone | fmwrite, followed | ratio (goal <= 1.10) |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| $fn | $(secs "$tr") | $(secs "$pp") | **$(ratio "$tr" "$pp")** | $(secs "$ov") | $(secs "$sq") |" \
+		"**$(ratio "$ov" "$sq")** | $(secs "$al") | $(secs "$fo") | **$(ratio "$fo" "$al")** |"
+	echo
+	echo "| integers | follower's peak memory, printing (goal < 256 MiB) | with --check (goal < 256 MiB) |"
+	echo "|---:|---:|---:|"
+} >"$D/follow.md"
+for n in $SIZES; do
+	wine "$B/fmwrite.exe" --hold 60 -q -n "$n" "$D/m.bin" &
+	p1=$(rss wine "$B/fmread.exe" --follow --wait 60 -q "$D/m.bin")
+	wait
+	wine "$B/fmwrite.exe" --hold 60 -q -n "$n" "$D/m.bin" &
+	w=$!
+	p2=$(rss wine "$B/fmread.exe" --follow --check --wait 60 -q "$D/m.bin")
+	kill "$w"
+	wait "$w" || true
+	echo "| $n | $p1 | $p2 |" >>"$D/follow.md"
+	rm -f "$D"/*.bin
+done
+
 {
 	echo "## Benchmark: $(date -u +%Y-%m-%d)"
 	echo
@@ -119,5 +164,13 @@ done
 	echo "less a start-up (fmread --version), both medians. Shares are of the medians above."
 	echo
 	cat "$D/sum.md"
+	echo
+	echo "### Follow mode"
+	echo
+	echo "Transport and overlap: wall time from the writer's start to the reader's end, as bench/follow.sh"
+	echo "runs them; the pipe is bench/pipe.c (CreatePipe, 1 MiB writes and reads, the reader summing)."
+	echo "fmwrite's own time alone and with a follower started just before it, in turns, medians of 10."
+	echo
+	cat "$D/follow.md"
 } >"$B/bench.md"
 cat "$B/bench.md"

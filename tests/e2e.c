@@ -353,8 +353,8 @@ static void test_help(void)
 	expect("fmwrite -h", L"fmwrite -h", 0, "usage: fmwrite [options] FILE\n*", "");
 	expect("fmread /?", L"fmread /?", 0, "usage: fmread [options] FILE\n*--check*Exit codes:*", "");
 	expect("fmread --help after FILE", L"fmread x.bin --help", 0, "usage: fmread *", "");
-	expect("fmwrite --version", L"fmwrite --version", 0, "fmwrite 1.0\n", "");
-	expect("fmread --version", L"fmread --version", 0, "fmread 1.0\n", "");
+	expect("fmwrite --version", L"fmwrite --version", 0, "fmwrite 2.0\n", "");
+	expect("fmread --version", L"fmread --version", 0, "fmread 2.0\n", "");
 }
 
 static void test_usage(void)
@@ -692,11 +692,13 @@ static void test_demo(void)
 	    "== 1. fmwrite*== 2. fmread*\r\n0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n== 3.*"
 	    "demo.bin: valid, 10 integers, checksum 6a6950873f16bd23\n== 4.*left as it was\r\n"
 	    "== 5.*refused\r\n== 6.*0\n1\n2\n3\n4\n*== 7.*0\n1\n2\n"
+	    "== 8.*0 to 4999999, 38888890 bytes, as a read of the finished file prints them\r\n"
 	    "demo: all steps worked\r\n", "fmwrite: wrote 10 integers*"
 	    "fmwrite: \"*notes.txt\" exists and is not a MEMORYDATA file (--force replaces it); \"*notes.txt\" left as it was\n"
 	    "fmread: \"*notes.txt\": too short for a MEMORYDATA header\n*"
 	    "fmread: attached to live mapping \"Local\\fmipc-*"
-	    "fmread: attached to live mapping \"Local\\fmdemo-*");
+	    "fmread: attached to live mapping \"Local\\fmdemo-*"
+	    "fmread: attached to live mapping \"Local\\fmipc-*");
 }
 
 /* ---- live mode: two processes at once ---- */
@@ -1975,8 +1977,9 @@ static void follow_tampered(void)
 	m = published_then_changed(L"Local\\e2e-tamper", 0, &wm);
 	run(L"fmread --follow -q --name e2e-tamper", &r);
 	truth("follow: a block changed after it was published is refused, nothing printed",
-	    r.code == 3 && r.outlen == 0 && match("fmread: \"Local\\e2e-tamper\": block 0 does not match "
-	    "its checksum: the data changed after it was written; 0 integers were checked and printed\n",
+	    r.code == 3 && r.outlen == 0 && match("fmread: \"Local\\e2e-tamper\": the block from integer 0 "
+	    "does not match its checksum: the data changed after it was written; 0 integers were checked "
+	    "and printed\n",
 	    r.err, r.errlen));
 	release(&r);
 	CloseHandle(m);
@@ -1985,12 +1988,13 @@ static void follow_tampered(void)
 	run(L"fmread --follow -q --name e2e-tamper", &r);
 	truth("follow: the second block changed: the first printed, then refused with exit 3",
 	    r.code == 3 && seq_prefix(r.out, r.outlen, &k) && k == MD_BLOCK &&
-	    match("fmread: \"Local\\e2e-tamper\": block 1 does not match its checksum: the data changed "
-	    "after it was written; 65536 integers were checked and printed\n", r.err, r.errlen));
+	    match("fmread: \"Local\\e2e-tamper\": the block from integer 65536 does not match its "
+	    "checksum: the data changed after it was written; 65536 integers were checked and printed\n",
+	    r.err, r.errlen));
 	release(&r);
 	run(L"fmread --follow --check --name e2e-tamper", &r);
 	truth("... and --follow --check says so too, with nothing on stdout",
-	    r.code == 3 && r.outlen == 0 && match("*block 1 does not match its checksum*; 65536 integers "
+	    r.code == 3 && r.outlen == 0 && match("*block from integer 65536 does not match its checksum*; 65536 integers "
 	    "were checked\n", r.err, r.errlen));
 	release(&r);
 	CloseHandle(m);

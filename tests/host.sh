@@ -218,7 +218,7 @@ wine build/fmwrite.exe -q -n 5 "$dir/real/data.bin"
 ln -s data.bin "$dir/real/link.bin"
 wine build/fmwrite.exe -q -n 7 "$dir/real/link.bin"
 check "fmwrite through a symbolic link replaces the file it points to; the link stays" \
-	'[ "$(readlink "$dir/real/link.bin")" = data.bin ] && [ "$(stat -c %s "$dir/real/data.bin")" = 92 ]'
+	'[ "$(readlink "$dir/real/link.bin")" = data.bin ] && [ "$(stat -c %s "$dir/real/data.bin")" = 100 ]'
 
 # live_read NAME HOLDER-FILE READER-FILE N: a holder of HOLDER-FILE, one
 # reader by another spelling, which must attach live and print 0..N-1
@@ -258,7 +258,7 @@ check "data.bin held, DATA.BIN read: its own integers, not data.bin's" \
 	'seq 0 4 | cmp -s - "$dir/out" && [ ! -s "$dir/err" ]'
 wine build/fmwrite.exe -q -n 6 "$dir/case/DATA.BIN" 2>"$dir/err"
 check "... and written: not refused as data.bin's name" \
-	'[ ! -s "$dir/err" ] && [ "$(stat -c %s "$dir/case/DATA.BIN")" = 88 ]'
+	'[ ! -s "$dir/err" ] && [ "$(stat -c %s "$dir/case/DATA.BIN")" = 96 ]'
 wine build/fmread.exe -q "$dir/case/data.bin" >"$dir/out" 2>"$dir/err"
 check "... while data.bin's holder still serves data.bin" 'seq 0 3 | cmp -s - "$dir/out"'
 wait $wpid
@@ -278,7 +278,7 @@ if mount -t tmpfs -o size=4m tmpfs "$dir/m1" 2>/dev/null && mount -t tmpfs -o si
 		'seq 0 6 | cmp -s - "$dir/out" && one_line "$dir/err" "^fmread: reading file "'
 	wine build/fmwrite.exe -q -n 9 "$dir/m2/data.bin" 2>"$dir/err"
 	check "... and m2/data.bin is written while m1/data.bin is held" \
-		'[ ! -s "$dir/err" ] && [ "$(stat -c %s "$dir/m2/data.bin")" = 100 ]'
+		'[ ! -s "$dir/err" ] && [ "$(stat -c %s "$dir/m2/data.bin")" = 108 ]'
 	wine build/fmread.exe -q "$dir/m1/data.bin" >/dev/null 2>&1
 	wait $wpid
 	umount "$dir/m1" "$dir/m2"
