@@ -875,6 +875,18 @@ static void writer_again(struct waiting *wt)
 }
 
 /*
+ * How long one wait may last before the next look: a follower looks every
+ * 20 ms (a writer at work is what it waits for); without a writer's mutex
+ * to wait on, or with .ready found stale, every 100 ms; else to the end.
+ */
+static DWORD look_every(const struct args *a, const struct waiting *wt, int on_writer)
+{
+	if (a->follow)
+		return 20;
+	return wt->stale || !on_writer ? 100 : INFINITE;
+}
+
+/*
  * One wait until `end` for Ctrl+C, NAME.ready, or NAME.writer: NOT_YET to
  * look again, else the exit code of the line said. Without a writer at work
  * on the mutex, or with .ready found stale, the wait lasts 100 ms at most,
@@ -901,11 +913,8 @@ static int wait_once(const struct args *a, const wchar_t *name, struct waiting *
 	if (!wt->stale)
 		at_ready = (int)n, h[n++] = wt->ready;
 	ms = (DWORD)(end - now);
-	if ((wt->stale || at_writer < 0) && ms > 100)
-		ms = 100;
-	/* a follower looks every 20 ms: a writer at work is what it waits for */
-	if (a->follow && ms > 20)
-		ms = 20;
+	if (ms > look_every(a, wt, at_writer >= 0))
+		ms = look_every(a, wt, at_writer >= 0);
 	r = WaitForMultipleObjects(n, h, FALSE, ms);
 	if (r == WAIT_OBJECT_0)
 		return interrupted_while(L"waiting for", a->file != NULL ? a->file : name);
