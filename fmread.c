@@ -257,6 +257,10 @@ static int add(void *ctx, int32_t *data, size_t n, uint64_t first)
 }
 
 #define FOLLOW (-6)              /* check_header: a writer at work, to follow */
+#define NOT_FOLLOWED (-7)        /* follow: version-1 data, which cannot be followed */
+#define STALLED (-8)             /* follow: nothing new for --wait seconds */
+
+static int sized(struct window w[2], const wchar_t *name, struct md_header *h, enum md_status *st);
 
 /*
  * The state is read first and everything it vouches for after a barrier,
@@ -281,7 +285,7 @@ static enum md_status read_header(const unsigned char *p, uint64_t size, struct 
  * a writer's live mapping is read, NULL for a file, which must end where its
  * data ends; `via` says which mapping, for the line.
  */
-static int check_header(struct window *w, int can_wait, int follow, const wchar_t *live,
+static int check_header(struct window w[2], int can_wait, int follow, const wchar_t *live,
     const wchar_t *via, struct md_header *h)
 {
 	enum md_status st;
@@ -289,21 +293,25 @@ static int check_header(struct window *w, int can_wait, int follow, const wchar_
 	size_t avail;
 	int rc;
 
-	if ((rc = win_at(w, 0, &p, &avail)) != 0)
+	if ((rc = win_at(&w[0], 0, &p, &avail)) != 0)
 		return rc;
-	st = read_header(p, w->size, h);
+	st = read_header(p, w[0].size, h);
+	/* sized while its writer had not written the header yet */
+	if (st == MD_ETRUNCATED && live != NULL && (rc = sized(w, live, h, &st)) != 0)
+		return rc;
 	if (st == MD_EINCOMPLETE && follow && live != NULL && (h->version == 2 || h->count == 0))
 		return FOLLOW;
 	if (st == MD_EINCOMPLETE && can_wait)
 		return NOT_YET;
 	if (st == MD_EINCOMPLETE)
-		return failx(EXIT_DATA, L"\"%ls\"%ls: incomplete: %ls", w->subject, via, live != NULL ?
+		return failx(EXIT_DATA, L"\"%ls\"%ls: incomplete: %ls", w[0].subject, via, live != NULL ?
 		    L"its writer is still writing it" : L"its writer stopped before it finished");
 	if (st != MD_OK)
-		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", w->subject, via, md_reason(st));
-	if (live == NULL && w->size != md_size(h))
+		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", w[0].subject, via, md_reason(st));
+	if (live == NULL && w[0].size != md_size(h))
 		return failx(EXIT_DATA, L"\"%ls\": %llu bytes after the end of its data: not a "
-		    L"MEMORYDATA file as written", w->subject, (unsigned long long)(w->size - md_size(h)));
+		    L"MEMORYDATA file as written", w[0].subject,
+		    (unsigned long long)(w[0].size - md_size(h)));
 	return 0;
 }
 
@@ -373,24 +381,36 @@ static void find_writer(const wchar_t *name, struct waiting *wt)
  * long each time nothing new has come, up to 16 ms (the writer makes no
  * call to wake it: publishing is a store), and at once when NAME.writer is
  * let go or abandoned. Returns 0 to look again, or the exit code of the line
- * said; sets wt->writer_died when the writer has ended without finishing.
- * A writer that has just made its mapping may not have made NAME.writer
- * yet: it is looked for during the first second.
+ * said; sets wt->writer_died when the writer has ended without finishing,
+ * wt->idle when it has ended well (the next look must find it complete).
+ * Until the header is `begun`, a NAME.writer nobody owns is not waited on
+ * (fmwrite makes its mapping, then owns the mutex): none, or none owned,
+ * a second after the mapping was found, means no writer is at work.
  */
 static int wait_writer(const wchar_t *name, const wchar_t *subject, struct waiting *wt, DWORD ms,
-    ULONGLONG since)
+    ULONGLONG since, int begun)
 {
 	HANDLE h[2] = { interrupt_event(), NULL };
-	DWORD r;
+	DWORD r, n = 1;
+	int owned = 0, working;
 
 	if (wt->writer == NULL && !wt->foreign)
 		find_writer(name, wt);
-	if (wt->writer == NULL && GetTickCount64() - since > 1000) {
-		wt->writer_died = 1;     /* no writer of ours: none will finish it */
-		return 0;
+	if (wt->writer != NULL && !begun) {
+		r = WaitForSingleObject(wt->writer, 0);
+		if (r == WAIT_OBJECT_0)
+			ReleaseMutex(wt->writer);
+		wt->writer_died = r == WAIT_ABANDONED;   /* kept owned, as below */
+		owned = r == WAIT_TIMEOUT;
 	}
-	h[1] = wt->writer;
-	r = WaitForMultipleObjects(h[1] != NULL ? 2 : 1, h, FALSE, ms);
+	working = begun ? wt->writer != NULL : owned;
+	if (!wt->writer_died && !working && GetTickCount64() - since > 1000)
+		wt->writer_died = 1;     /* no writer of ours at work: none will finish it */
+	if (wt->writer_died)
+		return 0;
+	if (begun && wt->writer != NULL)
+		h[n++] = wt->writer;
+	r = WaitForMultipleObjects(n, h, FALSE, ms);
 	if (r == WAIT_OBJECT_0)
 		return interrupted_while(L"following", subject);
 	if (r == WAIT_FAILED)
@@ -474,12 +494,14 @@ struct follower {
 	struct waiting wt;
 	uint64_t done;           /* integers checked (and printed) */
 	int started;
+	int printing;            /* the output thread is started */
 };
 
 /*
  * One look at the header (read with acquire order: the published count
  * before what it vouches for): 0 with *st MD_OK or MD_EINCOMPLETE, NOT_YET
- * while the writer has not written it yet, or the exit code of the line said.
+ * while the writer has not written it yet, NOT_FOLLOWED for version 1, or
+ * the exit code of the line said.
  */
 static int look(struct window w[2], struct follower *f, const wchar_t *name, const wchar_t *via,
     struct md_header *h, enum md_status *st)
@@ -495,6 +517,8 @@ static int look(struct window w[2], struct follower *f, const wchar_t *name, con
 		return NOT_YET;
 	if (!f->started && (rc = sized(w, name, h, st)) != 0)
 		return rc;
+	if (!f->started && h->version == 1)
+		return NOT_FOLLOWED;     /* no blocks to follow: read as without --follow */
 	if (*st != MD_OK && *st != MD_EINCOMPLETE)
 		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", w[0].subject, via, md_reason(*st));
 	if (!f->started) {
@@ -518,13 +542,17 @@ static int follow_end(const struct args *a, struct follower *f, int rc, enum md_
 	const wchar_t *and_printed = a->check ? L"" : L" and printed";
 
 	if (!a->check) {
-		int out_rc = end_output(rc == BAD_BLOCK ? 0 : rc);
+		int out_rc = end_output(rc == BAD_BLOCK || rc == STALLED ? 0 : rc);
 
 		if (out_rc == HALTED)
 			return interrupted_while(L"printing", subject);
-		if (out_rc != 0 && (rc == 0 || rc == BAD_BLOCK))
+		if (out_rc != 0 && (rc == 0 || rc == BAD_BLOCK || rc == STALLED))
 			return out_rc;
 	}
+	if (rc == STALLED)
+		return failx(EXIT_TIMEOUT, L"\"%ls\"%ls: nothing new for %llu s (--wait), its writer still "
+		    L"at work; %llu integers were checked%ls", subject, via, (unsigned long long)a->wait,
+		    (unsigned long long)f->done, and_printed);
 	if (rc == BAD_BLOCK)
 		return failx(EXIT_DATA, L"\"%ls\"%ls: the block from integer %llu does not match its "
 		    L"checksum: the data changed after it was written; %llu integers were checked%ls",
@@ -541,6 +569,25 @@ static int follow_end(const struct args *a, struct follower *f, int rc, enum md_
 }
 
 /*
+ * Caught up with the writer: what is checked goes out now, not when a
+ * buffer fills; then the wait for more (wait_writer), each a little longer.
+ * STALLED when --wait seconds have passed since anything new came.
+ */
+static int caught_up(const struct args *a, struct follower *f, const wchar_t *name,
+    const wchar_t *subject, DWORD *ms, ULONGLONG since, ULONGLONG last)
+{
+	int rc;
+
+	if (a->wait > 0 && GetTickCount64() - last > a->wait * 1000)
+		return STALLED;
+	if (!a->check && out.n[out.k] > 0 && (rc = flush_out()) != 0)
+		return rc;
+	if ((rc = wait_writer(name, subject, &f->wt, *ms, since, 1)) == 0 && *ms < 16)
+		*ms *= 2;
+	return rc;
+}
+
+/*
  * fmread --follow: reads a writer's version-2 data while it is written.
  * Each look takes every block published since the last, and hands what was
  * formatted to stdout; caught up, it waits for the writer (wait_writer).
@@ -552,35 +599,32 @@ static int follow(struct window w[2], const struct args *a, const wchar_t *name,
 {
 	static struct follower f;
 	struct md_header h;
-	ULONGLONG since = GetTickCount64();
+	ULONGLONG since = GetTickCount64(), last = since;
 	enum md_status st = MD_EINCOMPLETE;
 	DWORD ms = 1;
 	int rc = 0;
 
 	memset(&f, 0, sizeof f);
 	fmt_init(&fmt);
-	if (!a->check)
-		start_output();
 	while (rc == 0) {
-		rc = look(w, &f, name, via, &h, &st);
-		if (rc == NOT_YET) {     /* not begun: wait, unless its writer is gone */
-			rc = f.wt.writer_died ? 0 : wait_writer(name, w[0].subject, &f.wt, 10, since);
+		if ((rc = look(w, &f, name, via, &h, &st)) == NOT_FOLLOWED)
+			return rc;
+		if (rc == NOT_YET) {     /* not begun: wait, unless no writer is at work */
+			rc = wait_writer(name, w[0].subject, &f.wt, 10, since, 0);
 			if (f.wt.writer_died)
 				break;
 			continue;
 		}
+		if (rc == 0 && !a->check && !f.printing)
+			start_output(), f.printing = 1;
 		if (rc == 0 && h.published > f.done) {
-			ms = 1;
+			ms = 1, last = GetTickCount64();
 			rc = take_blocks(&w[0], &f.b, a, h.published, &f.done);
 		}
 		/* ended: well (then this look found it complete) or not */
 		if (rc != 0 || st == MD_OK || f.wt.writer_died || f.wt.idle)
 			break;
-		/* caught up: what is checked goes out now, not when a buffer fills */
-		if (!a->check && out.n[out.k] > 0 && (rc = flush_out()) != 0)
-			break;
-		if ((rc = wait_writer(name, w[0].subject, &f.wt, ms, since)) == 0 && ms < 16)
-			ms *= 2;
+		rc = caught_up(a, &f, name, w[0].subject, &ms, since, last);
 	}
 	if (f.started)
 		blocks_end(&f.b);
@@ -606,8 +650,11 @@ static int show(struct window w[2], const struct args *a, int can_wait, const wc
 	via[0] = 0;
 	if (live != NULL && a->file != NULL)
 		swprintf(via, NAME_MAX + 24, L" (live mapping \"%ls\")", live);
-	if ((rc = check_header(&w[0], can_wait, a->follow, live, via, &h)) == FOLLOW)
-		return follow(w, a, live, via);
+	rc = check_header(w, can_wait, a->follow, live, via, &h);
+	if (rc == FOLLOW && (rc = follow(w, a, live, via)) != NOT_FOLLOWED)
+		return rc;
+	if (rc == NOT_FOLLOWED)      /* version 1 after all: as without --follow */
+		rc = check_header(w, can_wait, 0, live, via, &h);
 	if (rc != 0)
 		return rc;
 	/* checked, then printed: two passes, or one with --check; no progress

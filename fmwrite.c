@@ -221,27 +221,24 @@ static void abandon(void)
 /*
  * A mapping by that name that exists already belongs to someone else, who
  * would read or change what we write: refuse it, as any other kind of object.
- * `size` 0 maps the whole file as it is. `patience` (in 10 ms steps) is for
- * a name just let go of: a reader that looked at the old mapping may hold it
- * open a moment longer.
+ * `size` 0 maps the whole file as it is. `again`: the name was just let go
+ * of by this writer, and a reader may still hold the old mapping open;
+ * NOT_YET then says "not free yet", to try again.
  */
 static int create_mapping(struct writer *w, SECURITY_ATTRIBUTES *sa, DWORD protect, uint64_t size,
-    int patience)
+    int again)
 {
 	DWORD err;
 
 	/* with a file, the size extends it; without, it is the paging file's share */
-	for (;;) {
-		w->map = CreateFileMappingW(w->file, sa, protect, (DWORD)(size >> 32), (DWORD)size, w->name);
-		err = GetLastError();
-		if (w->map == NULL || err != ERROR_ALREADY_EXISTS || patience-- <= 0)
-			break;
+	w->map = CreateFileMappingW(w->file, sa, protect, (DWORD)(size >> 32), (DWORD)size, w->name);
+	err = GetLastError();
+	if (w->map != NULL && err == ERROR_ALREADY_EXISTS) {
 		close_handle(w->map, w->name);
-		Sleep(10);
+		w->map = NULL;
+		return again ? NOT_YET : failx(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): the name is "
+		    L"already taken by another program", w->name);
 	}
-	if (w->map != NULL && err == ERROR_ALREADY_EXISTS)
-		return failx(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): the name is already taken "
-		    L"by another program", w->name);
 	if (w->map != NULL)
 		return 0;
 	if (err == ERROR_INVALID_HANDLE)
@@ -421,29 +418,46 @@ static int write_data(struct window w[2], struct progress *progress, uint64_t co
 	return 0;
 }
 
-/*
- * Keeps the mapping until --readers readers are done (each adds one to the
- * semaphore NAME.done), Ctrl+C, or time is up. The console's input is left
- * alone: it is shared with the shell (with `start /b`, the user's next
- * command), and nothing typed is for us.
- */
-static int hold(const struct args *a, struct writer *w)
+/* The hold's first line. */
+static void say_holding(const struct args *a, const struct writer *w)
 {
-	HANDLE h[2] = { w->done, interrupt_event() };
-	ULONGLONG now, end = GetTickCount64() + a->hold * 1000;
-	uint64_t done = 0;
-	DWORD r = WAIT_OBJECT_0;
-
 	if (a->readers == 1)
 		info(a, L"holding \"%ls\" for readers: until one has read it, Ctrl+C, or %llu s",
 		    w->name, (unsigned long long)a->hold);
 	else
 		info(a, L"holding \"%ls\" for readers: until %llu have read it, Ctrl+C, or %llu s",
 		    w->name, (unsigned long long)a->readers, (unsigned long long)a->hold);
-	while (done < a->readers && r == WAIT_OBJECT_0) {
+}
+
+/*
+ * Keeps the mapping until --readers readers are done (each adds one to the
+ * semaphore NAME.done), Ctrl+C, or time is up. The console's input is left
+ * alone: it is shared with the shell (with `start /b`, the user's next
+ * command), and nothing typed is for us. A mapping still to be made anew
+ * (w->map NULL: a follower still prints from the old one) is tried every
+ * 10 ms meanwhile; the follower, done, counts as a reader all the same.
+ */
+static int hold(const struct args *a, struct writer *w, SECURITY_ATTRIBUTES *sa)
+{
+	HANDLE h[2] = { w->done, interrupt_event() };
+	ULONGLONG now, end = GetTickCount64() + a->hold * 1000;
+	uint64_t done = 0;
+	DWORD r, ms;
+	int rc;
+
+	say_holding(a, w);
+	for (;;) {
+		if (w->map == NULL && (rc = create_mapping(w, sa, PAGE_READONLY, 0, 1)) != 0 && rc != NOT_YET)
+			return rc;
 		now = GetTickCount64();
-		r = WaitForMultipleObjects(2, h, FALSE, now < end ? (DWORD)(end - now) : 0);
-		done += r == WAIT_OBJECT_0;
+		ms = now < end ? (DWORD)(end - now) : 0;
+		if (w->map == NULL && ms > 10)
+			ms = 10;
+		r = WaitForMultipleObjects(2, h, FALSE, ms);
+		if (r == WAIT_OBJECT_0 && ++done < a->readers)
+			continue;
+		if (r != WAIT_TIMEOUT || GetTickCount64() >= end)
+			break;
 	}
 	if (r == WAIT_FAILED)
 		return fail(L"WaitForMultipleObjects", w->name, GetLastError());
@@ -457,6 +471,24 @@ static int hold(const struct args *a, struct writer *w)
 		info(a, L"the time is up (%llu of %llu readers finished); letting go",
 		    (unsigned long long)done, (unsigned long long)a->readers);
 	return 0;
+}
+
+/*
+ * Under Wine a mapping names its file by the name it was opened with, the
+ * new file's; made anew (read-only: the data is final), it names FILE,
+ * which readers check. On Windows it names FILE either way. A reader that
+ * looked at the old one may hold it a moment, a follower until it has
+ * printed all: a second here, then hold() goes on trying (w->map NULL).
+ */
+static int make_anew(struct writer *w, SECURITY_ATTRIBUTES *sa)
+{
+	int rc, tries;
+
+	close_handle(w->map, w->name);
+	w->map = NULL;
+	for (tries = 0; (rc = create_mapping(w, sa, PAGE_READONLY, 0, 1)) == NOT_YET && tries < 100; tries++)
+		Sleep(10);
+	return rc == NOT_YET ? 0 : rc;
 }
 
 /*
@@ -516,20 +548,11 @@ static int write_all_of(const struct args *a, struct writer *w)
 	    v[0].subject, w->name);
 	if (a->hold == 0)
 		return 0;                /* write_file signals once the file is free */
-	/*
-	 * Under Wine a mapping names its file by the name it was opened with,
-	 * the new file's; made anew (read-only: the data is final), it names
-	 * FILE, which readers check. On Windows it names FILE either way.
-	 */
-	if (!a->no_file) {
-		close_handle(w->map, w->name);
-		w->map = NULL;
-		if ((rc = create_mapping(w, &sa, PAGE_READONLY, 0, 100)) != 0)
-			return rc;
-	}
+	if (!a->no_file && (rc = make_anew(w, &sa)) != 0)
+		return rc;
 	if (!SetEvent(w->ready))
 		return fail(L"SetEvent", w->name, GetLastError());
-	return hold(a, w);
+	return hold(a, w, &sa);
 }
 
 static int write_file(const struct args *a)

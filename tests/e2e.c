@@ -901,6 +901,41 @@ static void test_wait(void)
  * Starts fmread with `args`, its stdout a pipe whose read end this returns
  * (NULL if it could not start), its stderr the file `err`.
  */
+/*
+ * Reads a started fmread's stdout pipe to its end, checking each line as it
+ * comes, then collects its exit code: how many lines were 0, 1, 2, ... in
+ * order (0 on the first that was not), all of them whole.
+ */
+static unsigned drain(HANDLE rd, HANDLE proc, DWORD *code)
+{
+	static char buf[65536];
+	char want[16];
+	unsigned next = 0;
+	DWORD got;
+	size_t have = 0, i;
+	int ok = 1;
+
+	while (ReadFile(rd, buf + have, (DWORD)(sizeof buf - have), &got, NULL) && got > 0) {
+		have += got;
+		for (i = 0; ok; ) {
+			int n = snprintf(want, sizeof want, "%u\n", next);
+
+			if (have - i < (size_t)n)
+				break;
+			ok = memcmp(buf + i, want, (size_t)n) == 0;
+			i += (size_t)n, next++;
+		}
+		memmove(buf, buf + i, have - i);
+		have -= i;
+	}
+	CloseHandle(rd);
+	*code = 0xDEAD;
+	WaitForSingleObject(proc, 60000);
+	GetExitCodeProcess(proc, code);
+	CloseHandle(proc);
+	return ok && have == 0 ? next : 0;
+}
+
 static HANDLE start_piped(const wchar_t *args, const wchar_t *err, HANDLE *proc)
 {
 	SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
@@ -939,12 +974,7 @@ static HANDLE start_piped(const wchar_t *args, const wchar_t *err, HANDLE *proc)
 static void test_outlive(void)
 {
 	HANDLE rd, w, proc = NULL;
-	static char buf[65536];
-	char want[16];
-	unsigned next = 0;
-	DWORD got, code = 0xDEAD;
-	size_t have = 0, i;
-	int ok = 1;
+	DWORD code = 0xDEAD;
 
 	w = start(L"fmwrite --no-file --name e2e-out --hold 1 -n 2000000", L"w1");
 	said(L"w1", "holding");
@@ -955,26 +985,8 @@ static void test_outlive(void)
 	judge("outlive: the holder's time runs out while its reader is still reading", w, L"w1", 0, "",
 	    "*fmwrite: the time is up; letting go\n");
 	truth("outlive: ... the reader is still there", WaitForSingleObject(proc, 0) == WAIT_TIMEOUT);
-	/* now drain, checking each line as it comes */
-	while (ReadFile(rd, buf + have, (DWORD)(sizeof buf - have), &got, NULL) && got > 0) {
-		have += got;
-		for (i = 0; ok; ) {
-			int n = snprintf(want, sizeof want, "%u\n", next);
-
-			if (have - i < (size_t)n)
-				break;
-			ok = memcmp(buf + i, want, (size_t)n) == 0;
-			i += (size_t)n, next++;
-		}
-		memmove(buf, buf + i, have - i);
-		have -= i;
-	}
-	CloseHandle(rd);
-	WaitForSingleObject(proc, 60000);
-	GetExitCodeProcess(proc, &code);
-	CloseHandle(proc);
 	truth("outlive: the reader still gets every line, in order, and exits 0",
-	    ok && next == 2000000 && have == 0 && code == 0);
+	    drain(rd, proc, &code) == 2000000 && code == 0);
 }
 
 /*
@@ -1771,6 +1783,27 @@ static void test_writer_death(void)
 	CloseHandle(m);
 }
 
+/* Starts n copies of cmd, as tags e0, e1, ...; returns how many printed exactly `want`, exit 0. */
+static int all_print(int n, const wchar_t *cmd, const char *want)
+{
+	struct result res;
+	wchar_t tag[8];
+	HANDLE r[8];
+	int i, good = 0;
+
+	for (i = 0; i < n; i++) {
+		swprintf(tag, 8, L"e%d", i);
+		r[i] = start(cmd, tag);
+	}
+	for (i = 0; i < n; i++) {
+		swprintf(tag, 8, L"e%d", i);
+		finish(r[i], tag, &res);
+		good += res.code == 0 && strcmp(res.out, want) == 0;
+		release(&res);
+	}
+	return good;
+}
+
 /*
  * --readers N: the holder lets go only when the Nth reader has finished,
  * however close together they finish; a --check is no reader of the data.
@@ -1779,28 +1812,18 @@ static void test_readers_n(void)
 {
 	char *want = seq(100000);
 	struct result res;
-	wchar_t tag[8];
-	HANDLE w, r[8];
-	int i, good = 0;
+	HANDLE w, r;
+	int i;
 
 	w = start(L"fmwrite --hold 60 --readers 8 -n 100000 eight.bin", L"w1");
 	said(L"w1", "until 8 have read it");
 	expect("--readers 8: a --check does not count", L"fmread -q --check eight.bin", 0,
 	    "eight.bin: valid, 100000 integers*", "");
-	for (i = 0; i < 7; i++) {
-		swprintf(tag, 8, L"e%d", i);
-		r[i] = start(L"fmread -q eight.bin", tag);
-	}
-	for (i = 0; i < 7; i++) {
-		swprintf(tag, 8, L"e%d", i);
-		finish(r[i], tag, &res);
-		good += res.code == 0 && strcmp(res.out, want) == 0;
-		release(&res);
-	}
-	truth("--readers 8: seven readers at once, all complete and identical", good == 7);
+	truth("--readers 8: seven readers at once, all complete and identical",
+	    all_print(7, L"fmread -q eight.bin", want) == 7);
 	truth("... and the holder still holds after seven", WaitForSingleObject(w, 500) == WAIT_TIMEOUT);
-	r[7] = start(L"fmread -q eight.bin", L"e7");
-	finish(r[7], L"e7", &res);
+	r = start(L"fmread -q eight.bin", L"e7");
+	finish(r, L"e7", &res);
 	truth("... the eighth reads it too", res.code == 0 && strcmp(res.out, want) == 0);
 	release(&res);
 	judge("... and the holder lets go after the eighth", w, L"w1", 0, "",
@@ -2005,23 +2028,11 @@ static void follow_tampered(void)
 static void follow_eight(void)
 {
 	char *want = seq(2000000);
-	struct result res;
-	wchar_t tag[8];
-	HANDLE w, f[8];
-	int i, good = 0;
+	HANDLE w;
 
 	w = start_slowed(L"200", L"inject\\fmwrite --hold 60 --readers 8 -n 2000000 f8.bin", L"f8.bin");
-	for (i = 0; i < 8; i++) {
-		swprintf(tag, 8, L"g%d", i);
-		f[i] = start(L"fmread --follow --wait 60 -q f8.bin", tag);
-	}
-	for (i = 0; i < 8; i++) {
-		swprintf(tag, 8, L"g%d", i);
-		finish(f[i], tag, &res);
-		good += res.code == 0 && strcmp(res.out, want) == 0;
-		release(&res);
-	}
-	truth("follow: 8 followers of one writer, all complete and identical", good == 8);
+	truth("follow: 8 followers of one writer, all complete and identical",
+	    all_print(8, L"fmread --follow --wait 60 -q f8.bin", want) == 8);
 	judge("... and the holder lets go once the last has finished", w, L"w1", 0, "",
 	    "*fmwrite: 8 readers have finished; letting go\n");
 	DeleteFileW(L"f8.bin");
@@ -2048,6 +2059,118 @@ static void follow_ctrl_c(void)
 	remove_like(L"fc.bin*");
 }
 
+/* A complete or published-so-far version-2 mapping, by hand: count n, published `pub`, `state`. */
+static void v2_by_hand(unsigned char *p, size_t n, size_t pub, uint32_t state)
+{
+	struct md_header *h = (struct md_header *)p;
+	struct md_sum all, s;
+	size_t b, m;
+	uint64_t v;
+
+	md_init_header(h, n);
+	md_sum_init(&all);
+	for (b = 0; b * MD_BLOCK < pub; b++) {
+		m = n - b * MD_BLOCK < MD_BLOCK ? n - b * MD_BLOCK : MD_BLOCK;
+		md_sum_init(&s);
+		md_fill(&s, (int32_t *)(p + 64) + b * MD_BLOCK, m, (uint32_t)(b * MD_BLOCK));
+		v = md_sum_final(&s);
+		memcpy(p + 64 + 4 * n + 8 * b, &v, 8);
+		md_sum_join(&all, &s);
+	}
+	h->checksum = md_sum_final(&all);
+	h->published = pub;
+	h->state = state;
+}
+
+/* What a hostile review of follow mode found, each staged. */
+static void follow_hostile(void)
+{
+	HANDLE m, wm, f, w, rd, proc = NULL;
+	unsigned char *p;
+	DWORD code;
+	struct result r;
+	ULONGLONG t0;
+	unsigned lines;
+	uint64_t k;
+
+	/* 1. a follower still printing (its pipe not drained) keeps the old
+	 * mapping open past the rename: the holder must hold on, not fail */
+	w = start_slowed(L"300", L"inject\\fmwrite --hold 60 -n 2000000 slow.bin", L"slow.bin");
+	rd = start_piped(L"--follow --wait 30 -q slow.bin", L"f1.err", &proc);
+	Sleep(4000);                 /* the holder has written, renamed, and tried a second */
+	lines = drain(rd, proc, &code);
+	truth("a follower that prints slowly: all of it, exit 0", lines == 2000000 && code == 0);
+	judge("... and the holder, whose mapping it kept open past the rename, holds on and lets go "
+	    "after it", w, L"w1", 0, "", "*fmwrite: a reader has finished; letting go\n");
+	DeleteFileW(L"slow.bin");
+
+	/* 2. a follower that finds a version-1 writer's mapping before its header */
+	m = fake(L"Local\\e2e-v1w", 4096, nothing);
+	wm = CreateMutexW(sd_of(L"mine"), TRUE, L"Local\\e2e-v1w.writer");
+	f = start(L"fmread --follow --wait 20 --name e2e-v1w", L"f1");
+	said_by(f, L"f1", "attached");
+	Sleep(300);
+	p = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
+	half_written(p, 4096);
+	UnmapViewOfFile(p);
+	Sleep(300);
+	complete(L"Local\\e2e-v1w");
+	ReleaseMutex(wm);
+	judge("a version-1 writer's mapping, found before its header: read when complete, as without "
+	    "--follow", f, L"f1", 0, "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n", "*");
+	CloseHandle(wm);
+	CloseHandle(m);
+
+	/* 3. a NAME.writer nobody owns, a header never written: no spinning, an end */
+	m = fake(L"Local\\e2e-free", 4096, nothing);
+	wm = CreateMutexW(sd_of(L"mine"), FALSE, L"Local\\e2e-free.writer");
+	t0 = GetTickCount64();
+	run(L"fmread --follow --wait 2 -q --name e2e-free", &r);
+	truth("a mapping never written, its NAME.writer owned by nobody: exit 3 within seconds",
+	    r.code == 3 && GetTickCount64() - t0 < 10000 && match("fmread: \"Local\\e2e-free\": its "
+	    "writer ended without finishing (killed, crashed or failed); 0 integers were checked and "
+	    "printed\n", r.err, r.errlen));
+	release(&r);
+	CloseHandle(wm);
+	CloseHandle(m);
+
+	/* 4. a writer that owns NAME.writer only after the follower came, then ends well */
+	m = fake(L"Local\\e2e-late", 64 + 4 * 70000 + 16, nothing);
+	wm = CreateMutexW(sd_of(L"mine"), FALSE, L"Local\\e2e-late.writer");
+	f = start(L"fmread --follow --wait 20 -q --name e2e-late", L"f1");
+	Sleep(300);
+	WaitForSingleObject(wm, 0);  /* the writer owns it now */
+	p = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
+	v2_by_hand(p, 70000, 0, MD_WRITING);
+	Sleep(300);                  /* begun, nothing published yet */
+	v2_by_hand(p, 70000, 70000, MD_COMPLETE);
+	UnmapViewOfFile(p);
+	ReleaseMutex(wm);
+	finish(f, L"f1", &r);
+	p = (unsigned char *)seq(70000);
+	truth("a writer that takes NAME.writer late and ends well: followed to the end, not called dead",
+	    r.code == 0 && strcmp(r.out, (char *)p) == 0);
+	free(p);
+	release(&r);
+	CloseHandle(wm);
+	CloseHandle(m);
+
+	/* 5. --wait bounds how long a follower waits for more */
+	m = fake(L"Local\\e2e-stall", 64 + 4 * 3 * MD_BLOCK + 24, nothing);
+	p = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
+	v2_by_hand(p, 3 * MD_BLOCK, MD_BLOCK, MD_WRITING);
+	UnmapViewOfFile(p);
+	wm = CreateMutexW(sd_of(L"mine"), TRUE, L"Local\\e2e-stall.writer");
+	run(L"fmread --follow --wait 1 -q --name e2e-stall", &r);
+	truth("--follow --wait 1, a writer at work that publishes nothing more: the first block, then "
+	    "exit 4", r.code == 4 && seq_prefix(r.out, r.outlen, &k) && k == MD_BLOCK &&
+	    match("fmread: \"Local\\e2e-stall\": nothing new for 1 s (--wait), its writer still at "
+	    "work; 65536 integers were checked and printed\n", r.err, r.errlen));
+	release(&r);
+	CloseHandle(wm);
+	CloseHandle(m);
+}
+
 static void test_follow(void)
 {
 	HANDLE m, wm;
@@ -2063,6 +2186,7 @@ static void test_follow(void)
 	follow_tampered();
 	follow_eight();
 	follow_ctrl_c();
+	follow_hostile();
 	expect("follow of a name nobody holds, without --wait: not found", L"fmread --follow --check --name e2e-none",
 	    2, "", "fmread: OpenFileMappingW(\"Local\\e2e-none\"): * (error 2)\n");
 
