@@ -380,8 +380,9 @@ static void find_writer(const wchar_t *name, struct waiting *wt)
 /*
  * A follower that has caught up waits for the writer: 1 ms, then twice as
  * long each time nothing new has come, up to 16 ms (the writer makes no
- * call to wake it: publishing is a store), and at once when NAME.writer is
- * let go or abandoned. Returns 0 to look again, or the exit code of the line
+ * call to wake it: publishing is a store). The 16 ms waits are on
+ * NAME.writer too, so its end (let go or abandoned) is seen at once; the
+ * shorter ones sleep, while blocks come in a steady stream. Returns 0 to look again, or the exit code of the line
  * said; sets wt->writer_died when the writer has ended without finishing,
  * wt->idle when it has ended well (the next look must find it complete).
  * Until the header is `begun`, a NAME.writer nobody owns is not waited on
@@ -409,6 +410,12 @@ static int wait_writer(const wchar_t *name, const wchar_t *subject, struct waiti
 		wt->writer_died = 1;     /* no writer of ours at work: none will finish it */
 	if (wt->writer_died)
 		return 0;
+	/* the short waits, while blocks keep coming, cost no system call
+	 * (under Wine each wait on an object is a round trip to the wineserver) */
+	if (begun && ms < 16) {
+		Sleep(ms);
+		return interrupted ? interrupted_while(L"following", subject) : 0;
+	}
 	if (begun && wt->writer != NULL)
 		h[n++] = wt->writer;
 	r = WaitForMultipleObjects(n, h, FALSE, ms);

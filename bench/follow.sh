@@ -6,8 +6,10 @@
 #                by the reader)
 #   overlap      fmwrite --hold, fmread --follow printing into a pipe
 #   sequential   fmwrite, then fmread printing into a pipe
-#   followed     fmwrite with a follower printing to /dev/null started just
-#                before it; prints the writer's own time in seconds
+#   followed     fmwrite with a follower printing to /dev/null, started half
+#                a second before (its own start-up is not the writer's
+#                cost); prints the writer's own time in seconds
+#   checked      the same with a follower that checks only (--check)
 #   alone        fmwrite alone; prints its time the same way
 set -euo pipefail
 mode=$1 n=$2 d=$3
@@ -30,10 +32,13 @@ sequential)
 	wine $B/fmwrite.exe -q -n "$n" "$d/s.bin"
 	wine $B/fmread.exe -q "$d/s.bin" | cat >/dev/null
 	;;
-followed | alone)
+followed | checked | alone)
 	if [ "$mode" = followed ]; then
 		wine $B/fmread.exe --follow --wait 60 -q "$d/f.bin" >/dev/null &
+	elif [ "$mode" = checked ]; then
+		wine $B/fmread.exe --follow --check --wait 60 -q "$d/f.bin" >/dev/null &
 	fi
+	[ "$mode" = alone ] || sleep 0.5
 	t0=$(now)
 	wine $B/fmwrite.exe -q -n "$n" "$d/f.bin"
 	t1=$(now)

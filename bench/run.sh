@@ -97,12 +97,13 @@ hyperfine -N --style basic --runs 10 --prepare "$clean" --export-csv "$D/t.csv" 
 hyperfine -N --style basic --runs 10 --prepare "$clean" --export-csv "$D/o.csv" \
 	-n overlap "bash bench/follow.sh overlap $fn $D" -n sequential "bash bench/follow.sh sequential $fn $D"
 # the writer's own time (not the follower's), alone and followed, in turns
-: >"$D/alone.txt"
-: >"$D/followed.txt"
-for i in 1 2 3 4 5 6 7 8 9 10; do
-	for mode in alone followed; do
+: >"$D/alone.times"
+: >"$D/followed.times"
+: >"$D/checked.times"
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	for mode in alone followed checked; do
 		sh -c "rm -f $D/*.bin; sync; sleep 0.3"
-		bash bench/follow.sh "$mode" "$fn" "$D" >>"$D/$mode.txt"
+		bash bench/follow.sh "$mode" "$fn" "$D" >>"$D/$mode.times"
 	done
 done
 med() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -110,24 +111,29 @@ tr=$(median "$D/t.csv" transport)
 pp=$(median "$D/t.csv" pipe)
 ov=$(median "$D/o.csv" overlap)
 sq=$(median "$D/o.csv" sequential)
-al=$(med "$D/alone.txt")
-fo=$(med "$D/followed.txt")
+al=$(med "$D/alone.times")
+fo=$(med "$D/followed.times")
+fc=$(med "$D/checked.times")
 {
-	echo "| integers | transport: fmwrite --no-file --hold, fmread --follow --check | the same bytes through a pipe | ratio (goal <= 0.33) | overlap: fmwrite --hold, fmread --follow into a pipe | fmwrite, then fmread into a pipe | ratio (goal <= 0.75) | fmwrite alone | fmwrite, followed | ratio (goal <= 1.10) |"
-	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| integers | transport: fmwrite --no-file --hold, fmread --follow --check | the same bytes through a pipe | ratio (goal <= 0.33) | overlap: fmwrite --hold, fmread --follow into a pipe | fmwrite, then fmread into a pipe | ratio (goal <= 0.75) |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|"
 	echo "| $fn | $(secs "$tr") | $(secs "$pp") | **$(ratio "$tr" "$pp")** | $(secs "$ov") | $(secs "$sq") |" \
-		"**$(ratio "$ov" "$sq")** | $(secs "$al") | $(secs "$fo") | **$(ratio "$fo" "$al")** |"
+		"**$(ratio "$ov" "$sq")** |"
+	echo
+	echo "| integers | fmwrite alone | with a follower printing to /dev/null | ratio (goal <= 1.10) | with a follower that checks only | ratio |"
+	echo "|---:|---:|---:|---:|---:|---:|"
+	echo "| $fn | $(secs "$al") | $(secs "$fo") | **$(ratio "$fo" "$al")** | $(secs "$fc") | **$(ratio "$fc" "$al")** |"
 	echo
 	echo "| integers | follower's peak memory, printing (goal < 256 MiB) | with --check (goal < 256 MiB) |"
 	echo "|---:|---:|---:|"
 } >"$D/follow.md"
-for n in $SIZES; do
-	wine "$B/fmwrite.exe" --hold 60 -q -n "$n" "$D/m.bin" &
-	p1=$(rss wine "$B/fmread.exe" --follow --wait 60 -q "$D/m.bin")
+for n in ${BENCH_RSS:-$SIZES}; do
+	wine "$B/fmwrite.exe" --hold 60 -q -n "$n" "$D/m1.bin" &
+	p1=$(rss wine "$B/fmread.exe" --follow --wait 60 -q "$D/m1.bin")
 	wait
-	wine "$B/fmwrite.exe" --hold 60 -q -n "$n" "$D/m.bin" &
+	wine "$B/fmwrite.exe" --hold 60 -q -n "$n" "$D/m2.bin" &
 	w=$!
-	p2=$(rss wine "$B/fmread.exe" --follow --check --wait 60 -q "$D/m.bin")
+	p2=$(rss wine "$B/fmread.exe" --follow --check --wait 60 -q "$D/m2.bin")
 	kill "$w"
 	wait "$w" || true
 	echo "| $n | $p1 | $p2 |" >>"$D/follow.md"
@@ -169,7 +175,8 @@ done
 	echo
 	echo "Transport and overlap: wall time from the writer's start to the reader's end, as bench/follow.sh"
 	echo "runs them; the pipe is bench/pipe.c (CreatePipe, 1 MiB writes and reads, the reader summing)."
-	echo "fmwrite's own time alone and with a follower started just before it, in turns, medians of 10."
+	echo "fmwrite's own time alone and with a follower attached (started half a second before it), in"
+	echo "turns, medians of 10."
 	echo
 	cat "$D/follow.md"
 } >"$B/bench.md"
