@@ -468,10 +468,16 @@ static int copy_out(void *ctx, int32_t *data, size_t n, uint64_t first)
 	return 0;
 }
 
+static int check_in_view(void *ctx, int32_t *data, size_t n, uint64_t first)
+{
+	return blocks_add(ctx, data, n, first, 0);
+}
+
 /*
  * Takes the published blocks from data[*done] on: each is copied out of the
  * view, summed, held against its own checksum, and only then formatted
- * from the copy. Returns 0, BAD_BLOCK, or the exit code of a failure.
+ * from the copy (with --check, summed in the view: nothing is printed).
+ * Returns 0, BAD_BLOCK, or the exit code of a failure.
  */
 static int take_blocks(struct window *w, struct blocks *b, const struct args *a, uint64_t published,
     uint64_t *done)
@@ -482,13 +488,18 @@ static int take_blocks(struct window *w, struct blocks *b, const struct args *a,
 
 	while (*done < published) {
 		m = (size_t)md_block_left(b->count, b->block, *done);
+		/* only checked, nothing printed: summed where it is */
+		if (a->check && (rc = win_each(w, *done, *done + m, check_in_view, b, NULL)) != 0)
+			return rc;
+		if (a->check) {
+			*done += m;
+			continue;
+		}
 		to = block_copy;
 		if ((rc = win_each(w, *done, *done + m, copy_out, &to, NULL)) != 0)
 			return rc;
 		MemoryBarrier();         /* the copy, not the view, is what is summed and printed */
-		if ((rc = blocks_add(b, block_copy, m, *done, 0)) != 0)
-			return rc;
-		if (!a->check && (rc = emit(block_copy, m)) != 0)
+		if ((rc = blocks_add(b, block_copy, m, *done, 0)) != 0 || (rc = emit(block_copy, m)) != 0)
 			return rc;
 		*done += m;
 	}
