@@ -382,9 +382,10 @@ static void find_writer(const wchar_t *name, struct waiting *wt)
  * long each time nothing new has come, up to 16 ms (the writer makes no
  * call to wake it: publishing is a store). The 16 ms waits are on
  * NAME.writer too, so its end (let go or abandoned) is seen at once; the
- * shorter ones sleep, while blocks come in a steady stream. Returns 0 to look again, or the exit code of the line
- * said; sets wt->writer_died when the writer has ended without finishing,
- * wt->idle when it has ended well (the next look must find it complete).
+ * shorter ones sleep, while blocks come in a steady stream. Returns 0 to
+ * look again, or the exit code of the line said; sets wt->writer_died when
+ * the writer has ended without finishing, wt->idle when it has ended well
+ * (the next look must find it complete).
  * Until the header is `begun`, a NAME.writer nobody owns is not waited on
  * (fmwrite makes its mapping, then owns the mutex): none, or none owned,
  * a second after the mapping was found, means no writer is at work.
