@@ -13,7 +13,7 @@ FUZZ    = clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZRUNS = 2000000
 FUZZTIME = 300
 B       = build
-SRC     = fmlib.c
+SRC     = fmlib.c views.c
 HDR     = fmlib.h memdata.h format.h
 
 ifeq ($(OS),Windows_NT)
@@ -80,16 +80,16 @@ fuzz: $(B)/fuzz
 # (declarations at the top of a block are the house style) and
 # missingIncludeSystem (system headers are the compiler's, not cppcheck's)
 lint: | $(DEPS)
-	clang-tidy --quiet fmwrite.c fmread.c fmlib.c -- --target=x86_64-w64-mingw32 -std=c11
+	clang-tidy --quiet fmwrite.c fmread.c fmlib.c views.c -- --target=x86_64-w64-mingw32 -std=c11
 	cppcheck -q --error-exitcode=1 --enable=warning,style,performance,portability \
 		--std=c11 --platform=win64 -D_WIN32 -D_WIN64 --inline-suppr \
 		--suppress=missingIncludeSystem --suppress=variableScope \
-		fmwrite.c fmread.c fmlib.c tests/*.c bench/*.c
+		fmwrite.c fmread.c fmlib.c views.c tests/*.c bench/*.c
 
 # every .c outside tests/ also builds with clang and for 32-bit Windows
 compile-check: | $(DEPS)
 	@mkdir -p $(B)/i686
-	$(CLANG) $(CFLAGS) -fsyntax-only fmwrite.c fmread.c fmlib.c bench/writefile.c bench/mapwrite.c bench/pipe.c
+	$(CLANG) $(CFLAGS) -fsyntax-only fmwrite.c fmread.c fmlib.c views.c bench/writefile.c bench/mapwrite.c bench/pipe.c
 	$(CC32) $(CFLAGS) -fsyntax-only bench/writefile.c bench/mapwrite.c bench/pipe.c
 	clang $(CFLAGS) -fsyntax-only bench/sumbench.c
 	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmwrite.exe fmwrite.c $(SRC) $(LDLIBS)

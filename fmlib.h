@@ -1,6 +1,7 @@
 /*
  * fmlib.h - what fmwrite and fmread share: exit codes, error lines, the
- * command line, and windows onto a file mapping. Written once, used by both.
+ * command line (fmlib.c), and windows of views onto a file mapping
+ * (views.c). Written once, used by both.
  */
 #ifndef FMLIB_H
 #define FMLIB_H
@@ -106,6 +107,9 @@ int win_halves(struct window w[2], uint64_t count, uint32_t block, each_fn *fn, 
 void on_fault(struct window w[2], int code, const wchar_t *what, const wchar_t *why,
     const wchar_t *file);
 void on_abort(void (*abandon)(void));
+void abort_with(int code, const wchar_t *fmt, ...);
+extern volatile LONG aborting;   /* abort_with is under way */
+void let_go_of_views(void);
 
 #define BAD_BLOCK (-5)  /* a block does not match its sum; unsaid */
 

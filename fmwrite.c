@@ -10,7 +10,7 @@
  * The sequence, as in the Win32 docs: CreateFileW, CreateFileMappingW (named,
  * user-only), MapViewOfFile, fill, FlushViewOfFile, UnmapViewOfFile,
  * FlushFileBuffers, CloseHandle, in reverse order of creation. Large files go
- * through a moving window of views (fmlib.c), so memory use stays bounded.
+ * through a moving window of views (views.c), so memory use stays bounded.
  * Readers wait on the event NAME.ready and report on NAME.done; the mutex
  * NAME.writer tells them if the writer stops short.
  *
@@ -210,7 +210,7 @@ static void close_file(struct writer *w)
 		warn(L"DeleteFileW", w->temp, GetLastError());
 }
 
-/* After a fault in a view (fmlib.c has let go of the views): leave nothing behind. */
+/* After a fault in a view (abort_with has let go of the views): leave nothing behind. */
 static void abandon(void)
 {
 	close_handle(wr.map, wr.name);
