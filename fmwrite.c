@@ -367,8 +367,9 @@ static int mark(struct window *w, uint32_t state, uint64_t checksum, uint64_t co
  * threads (win_halves): the kernel's work for each new page (zeroing it,
  * then tracking it dirty) is most of the cost, and it runs on the core that
  * touches it; the second half's blocks are published with the last. A
- * third thread flushes behind them. Then the checksum over all, and the data is flushed to the disk; only
- * then is the header marked "complete" and flushed in turn: a writer stopped
+ * third thread flushes behind them. Then the checksum over all, and the
+ * data is flushed to the disk; only then is the header marked "complete"
+ * and flushed in turn: a writer stopped
  * at any point, even by a power cut, leaves a file no reader takes, never a
  * "complete" one whose data is not there. `file` is INVALID_HANDLE_VALUE
  * when there is no file (the paging file's memory).

@@ -293,8 +293,9 @@ static void watch_window(struct window *w, int on)
 /* ---- blocks: the writer sums each one into its slot, readers check it there ---- */
 
 /*
- * Starts a walk over the data h announces, through windows onto `map` for
- * its header and its block sums (`access` FILE_MAP_WRITE for the writer).
+ * Starts a walk over the data h announces, through windows onto the
+ * mapping of `like` for its header and its block sums (like's access:
+ * FILE_MAP_WRITE for the writer).
  * `publish`: this walk is the one that moves the header's published count
  * (the first half of the data; it ends on the other half's start).
  */
@@ -364,6 +365,7 @@ static int block_end(struct blocks *b, uint64_t end)
  */
 int blocks_add(struct blocks *b, int32_t *data, size_t n, uint64_t first, int fill)
 {
+	uint64_t left;
 	size_t m;
 	int rc;
 
@@ -372,16 +374,14 @@ int blocks_add(struct blocks *b, int32_t *data, size_t n, uint64_t first, int fi
 		return 0;
 	}
 	for (; n > 0; data += m, n -= m, first += m) {
-		m = n;
-		if (m > md_block_left(b->count, b->block, first))
-			m = (size_t)md_block_left(b->count, b->block, first);
+		left = md_block_left(b->count, b->block, first);
+		m = n < left ? n : (size_t)left;
 		if (fill)
 			md_fill(&b->blk, data, m, (uint32_t)first);
 		else
 			md_sum_add(&b->blk, data, m);
-		if (((first + m) % b->block == 0 || first + m == b->count) &&
-		    (rc = block_end(b, first + m)) != 0)
-			return rc;
+		if (m == left && (rc = block_end(b, first + m)) != 0)
+			return rc;       /* that was the block's last integer */
 	}
 	return 0;
 }

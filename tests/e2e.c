@@ -1964,26 +1964,38 @@ static void follow_kills(void)
 	DeleteFileW(L"fk.bin");
 }
 
+/* A complete or published-so-far version-2 mapping, by hand: count n, published `pub`, `state`. */
+static void v2_by_hand(unsigned char *p, size_t n, size_t pub, uint32_t state)
+{
+	struct md_header *h = (struct md_header *)p;
+	struct md_sum all, s;
+	size_t b, m;
+	uint64_t v;
+
+	md_init_header(h, n);
+	md_sum_init(&all);
+	for (b = 0; b * MD_BLOCK < pub; b++) {
+		m = n - b * MD_BLOCK < MD_BLOCK ? n - b * MD_BLOCK : MD_BLOCK;
+		md_sum_init(&s);
+		md_fill(&s, (int32_t *)(p + 64) + b * MD_BLOCK, m, (uint32_t)(b * MD_BLOCK));
+		v = md_sum_final(&s);
+		memcpy(p + 64 + 4 * n + 8 * b, &v, 8);
+		md_sum_join(&all, &s);
+	}
+	h->checksum = md_sum_final(&all);
+	h->published = pub;
+	h->state = state;
+}
+
 /* A writer's mapping by hand: 3 blocks, 2 published, block `bad` changed after its sum was taken. */
 static HANDLE published_then_changed(const wchar_t *name, int bad, HANDLE *writer)
 {
 	size_t n = 3 * (size_t)MD_BLOCK, size = 64 + 4 * n + 3 * 8;
 	HANDLE m = CreateFileMappingW(INVALID_HANDLE_VALUE, sd_of(L"mine"), PAGE_READWRITE, 0, (DWORD)size, name);
 	unsigned char *p = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
-	struct md_header *h = (struct md_header *)p;
 	wchar_t full[80];
-	struct md_sum s;
-	uint64_t v;
-	size_t b;
 
-	md_init_header(h, n);
-	for (b = 0; b < 2; b++) {
-		md_sum_init(&s);
-		md_fill(&s, (int32_t *)(p + 64) + b * MD_BLOCK, MD_BLOCK, (uint32_t)(b * MD_BLOCK));
-		v = md_sum_final(&s);
-		memcpy(p + 64 + 4 * n + 8 * b, &v, 8);
-	}
-	h->published = 2 * MD_BLOCK;
+	v2_by_hand(p, n, 2 * MD_BLOCK, MD_WRITING);
 	((int32_t *)(p + 64))[(size_t)bad * MD_BLOCK + 77] ^= 1;
 	UnmapViewOfFile(p);
 	swprintf(full, 80, L"%ls.writer", name);
@@ -2057,29 +2069,6 @@ static void follow_ctrl_c(void)
 	TerminateProcess(w, 9);
 	CloseHandle(w);
 	remove_like(L"fc.bin*");
-}
-
-/* A complete or published-so-far version-2 mapping, by hand: count n, published `pub`, `state`. */
-static void v2_by_hand(unsigned char *p, size_t n, size_t pub, uint32_t state)
-{
-	struct md_header *h = (struct md_header *)p;
-	struct md_sum all, s;
-	size_t b, m;
-	uint64_t v;
-
-	md_init_header(h, n);
-	md_sum_init(&all);
-	for (b = 0; b * MD_BLOCK < pub; b++) {
-		m = n - b * MD_BLOCK < MD_BLOCK ? n - b * MD_BLOCK : MD_BLOCK;
-		md_sum_init(&s);
-		md_fill(&s, (int32_t *)(p + 64) + b * MD_BLOCK, m, (uint32_t)(b * MD_BLOCK));
-		v = md_sum_final(&s);
-		memcpy(p + 64 + 4 * n + 8 * b, &v, 8);
-		md_sum_join(&all, &s);
-	}
-	h->checksum = md_sum_final(&all);
-	h->published = pub;
-	h->state = state;
 }
 
 /* What a hostile review of follow mode found, each staged. */
