@@ -378,7 +378,9 @@ int parse_args(int argc, wchar_t **argv, const struct option *opts,
 
 /* ---- names, identity and ownership ---- */
 
-#define FILE_CS_CASE_SENSITIVE 1  /* FILE_CS_FLAG_CASE_SENSITIVE_DIR; not in mingw's headers */
+/* FILE_CASE_SENSITIVE_INFO and its flag, which not every SDK has */
+struct case_info { ULONG flags; };
+#define FILE_CS_CASE_SENSITIVE 1  /* FILE_CS_FLAG_CASE_SENSITIVE_DIR */
 
 /*
  * A file's identity: its volume serial and file ID, and its final path (one
@@ -386,7 +388,7 @@ int parse_args(int argc, wchar_t **argv, const struct option *opts,
  * tmpfs mounts report the same serial (0) and the same inode numbers.
  */
 struct identity {
-	FILE_ID_INFO id;
+	struct file_id id;
 	wchar_t path[FM_PATH];
 };
 
@@ -426,12 +428,12 @@ static int identify(const wchar_t *path, struct identity *who)
 }
 
 /* Is the file at path the one with this identity (volume serial, file ID)? */
-int is_file(const wchar_t *path, const FILE_ID_INFO *id)
+int is_file(const wchar_t *path, const struct file_id *id)
 {
 	static struct identity who;
 
-	return identify(path, &who) && who.id.VolumeSerialNumber == id->VolumeSerialNumber &&
-	    memcmp(&who.id.FileId, &id->FileId, sizeof id->FileId) == 0;
+	return identify(path, &who) && who.id.volume == id->volume &&
+	    memcmp(who.id.id, id->id, sizeof id->id) == 0;
 }
 
 /*
@@ -448,7 +450,7 @@ int locate(const wchar_t *file, struct place *pl)
 {
 	static wchar_t leaf[FM_PATH];
 	const wchar_t *call = L"CreateFileW";
-	FILE_CASE_SENSITIVE_INFO cs;
+	struct case_info cs;
 	HANDLE h;
 	DWORD n, err = 0;
 	wchar_t *slash;
@@ -485,7 +487,7 @@ int locate(const wchar_t *file, struct place *pl)
 	else if (!GetFileInformationByHandleEx(h, FileIdInfo, &pl->dir, sizeof pl->dir))
 		err = GetLastError(), call = L"GetFileInformationByHandleEx";
 	pl->fold = err == 0 && GetFileInformationByHandleEx(h, FileCaseSensitiveInfo, &cs, sizeof cs) &&
-	    !(cs.Flags & FILE_CS_CASE_SENSITIVE);
+	    !(cs.flags & FILE_CS_CASE_SENSITIVE);
 	close_handle(h, file);
 	if (err != 0)
 		return fail(call, file, err);
@@ -554,8 +556,8 @@ int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_
 		LCMapStringEx(LOCALE_NAME_INVARIANT, LCMAP_UPPERCASE, leaf, n, leaf, n, NULL, NULL, 0);
 	/* the folder's final path too: under Wine, folders on two tmpfs mounts
 	 * can have the same serial (0) and the same inode number */
-	h = fnv(h, &pl->dir.VolumeSerialNumber, sizeof pl->dir.VolumeSerialNumber);
-	h = fnv(h, &pl->dir.FileId, sizeof pl->dir.FileId);
+	h = fnv(h, &pl->dir.volume, sizeof pl->dir.volume);
+	h = fnv(h, pl->dir.id, sizeof pl->dir.id);
 	h = fnv(h, pl->path, pl->leaf * sizeof *pl->path);
 	h = fnv(h, leaf, (size_t)n * sizeof *leaf);
 	swprintf(name, NAME_MAX, L"%lsfmipc-%08lx%08lx", ns, (unsigned long)(h >> 32),
@@ -602,8 +604,8 @@ int mapped_file(HANDLE map, const wchar_t *file, const struct place *pl, int *wh
 		*what = MAPS_GONE;
 		return 0;
 	}
-	if (identify(file, &a) && a.id.VolumeSerialNumber == b.id.VolumeSerialNumber &&
-	    memcmp(&a.id.FileId, &b.id.FileId, sizeof a.id.FileId) == 0 && wcscmp(a.path, b.path) == 0)
+	if (identify(file, &a) && a.id.volume == b.id.volume &&
+	    memcmp(a.id.id, b.id.id, sizeof a.id.id) == 0 && wcscmp(a.path, b.path) == 0)
 		*what = MAPS_FILE;
 	n = wcslen(pl->path);
 	rest = b.path + n;

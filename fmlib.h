@@ -16,6 +16,16 @@
 
 #include "memdata.h"
 
+/*
+ * What the MSVC ABI build (clang-cl or cl) needs beyond the code MinGW
+ * builds, all here: Wine's winnt.h, which the build under Wine uses, maps
+ * every other Interlocked call onto its intrinsic but not this one.
+ */
+#if defined(_MSC_VER) && !defined(InterlockedExchange64)
+#include <intrin.h>
+#define InterlockedExchange64 _InterlockedExchange64
+#endif
+
 #define FM_VERSION L"2.0"     /* writes MEMORYDATA version 2; 1.0 wrote version 1 */
 
 /* The exit codes (README; each program's --help lists its own). */
@@ -148,6 +158,16 @@ void progress_end(struct progress *p);
  */
 /* a share mode that stands in nobody's way: for opens that only look */
 #define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+
+/*
+ * A file's volume serial and 128-bit ID: FILE_ID_INFO, which
+ * GetFileInformationByHandleEx(FileIdInfo) fills. Spelt out here because not
+ * every SDK has it (Wine's headers, which the MSVC-ABI build uses, do not).
+ */
+struct file_id {
+	ULONGLONG volume;        /* VolumeSerialNumber */
+	BYTE id[16];             /* FileId */
+};
 #define FM_PATH 32768             /* the longest path Windows takes, in wchar_t */
 struct place {
 	wchar_t path[FM_PATH];
@@ -155,14 +175,14 @@ struct place {
 	int exists;
 	int disk;                /* it exists and is a file (not a pipe or a device) */
 	int fold;                /* the folder ignores case: the name does too */
-	FILE_ID_INFO dir;        /* the folder's volume and file ID */
+	struct file_id dir;        /* the folder's volume and file ID */
 };
 
 int locate(const wchar_t *file, struct place *pl);
 int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_MAX]);
 enum { MAPS_OTHER, MAPS_FILE, MAPS_NEW_FILE, MAPS_GONE, MAPS_UNKNOWN };
 int mapped_file(HANDLE map, const wchar_t *file, const struct place *pl, int *what);
-int is_file(const wchar_t *path, const FILE_ID_INFO *id);
+int is_file(const wchar_t *path, const struct file_id *id);
 int check_owner(HANDLE h, const wchar_t *subject, int *mine, wchar_t owner[96]);
 int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject);
 int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suffix, int counting,

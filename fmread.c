@@ -706,7 +706,7 @@ static int show(struct window w[2], const struct args *a, int can_wait, const wc
 	return 0;
 }
 
-static FILE_ID_INFO read_id;     /* the file read_file read */
+static struct file_id read_id;     /* the file read_file read */
 static int read_id_ok;
 
 static int read_file(const struct args *a, int can_wait)

@@ -14,6 +14,16 @@
 #undef WriteFile
 #undef ReadFile
 
+/*
+ * MSVC's atexit lives in its static C runtime, which Wine's import libraries
+ * (the MSVC-ABI build here) lack; for a program it calls UCRT's _crt_atexit,
+ * which both have.
+ */
+#ifdef _MSC_VER
+int __cdecl _crt_atexit(void (__cdecl *)(void));
+#define atexit _crt_atexit
+#endif
+
 static volatile LONG calls, after, hit;
 static LONG at = -1;
 static const char *only;
