@@ -1,9 +1,16 @@
 @echo off
-rem demo.bat - fmwrite and fmread, step by step. Runs from any folder: the
-rem programs are in build\ beside this file, where make puts them.
+rem demo.bat [FOLDER] - fmwrite and fmread, step by step. Runs from any
+rem folder: the programs are in FOLDER, by default in build\ beside this
+rem file, where make puts them.
 rem Exits 0 when every step showed what it should, 1 otherwise.
 setlocal
 set "BIN=%~dp0build"
+if not "%~1"=="" set "BIN=%~f1"
+if not exist "%BIN%\fmwrite.exe" (
+	echo demo: no fmwrite.exe in "%BIN%": build first ^(make^), or name the folder 1>&2
+	exit /b 1
+)
+echo demo: the programs in %BIN%
 set "DIR=%TEMP%\fmdemo-%RANDOM%"
 mkdir "%DIR%"
 if errorlevel 1 exit /b 1

@@ -1,8 +1,10 @@
 /*
  * e2e.c - end-to-end tests of fmwrite.exe and fmread.exe, as a user runs
  * them. A Win32 program, so the same suite runs on Windows and under Wine.
- * Run it from anywhere; it finds the programs beside itself and works in a
- * scratch folder, e2e-tmp, beside them.
+ * Run it from anywhere: "e2e [FOLDER]" tests the fmwrite.exe and fmread.exe
+ * in FOLDER (by default its own), with their test build in FOLDER\inject,
+ * and works in a scratch folder, FOLDER\e2e-tmp. demo.bat and tests\corpus
+ * are looked for in the folders above its own.
  *
  * Each scenario: a name, a command line, the exit code, stdout and stderr
  * expected. Expected text may hold '*', which stands for any run of
@@ -23,7 +25,9 @@
 
 #include "../memdata.h"
 
-static wchar_t bindir[MAX_PATH];
+static wchar_t bindir[MAX_PATH];   /* the programs under test */
+static wchar_t selfdir[MAX_PATH];  /* e2e.exe's own folder */
+static wchar_t srcdir[MAX_PATH];   /* the first folder above it with demo.bat */
 static int passed, failed;
 
 struct result {
@@ -685,11 +689,12 @@ static void test_names(void)
 
 static void test_demo(void)
 {
-	wchar_t cmd[MAX_PATH + 32];
+	wchar_t cmd[3 * MAX_PATH];
 
-	swprintf(cmd, MAX_PATH + 32, L"cmd /c \"%ls\\..\\demo.bat\"", bindir);
+	/* cmd /c drops the outer quotes: ""x\demo.bat" "folder"" */
+	swprintf(cmd, 3 * MAX_PATH, L"cmd /c \"\"%ls\\demo.bat\" \"%ls\"\"", srcdir, bindir);
 	expect("demo.bat runs every step and exits 0", cmd, 0,
-	    "== 1. fmwrite*== 2. fmread*\r\n0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n== 3.*"
+	    "demo: the programs in *\r\n== 1. fmwrite*== 2. fmread*\r\n0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n== 3.*"
 	    "demo.bin: valid, 10 integers, checksum 6a6950873f16bd23\n== 4.*left as it was\r\n"
 	    "== 5.*refused\r\n== 6.*0\n1\n2\n3\n4\n*== 7.*0\n1\n2\n"
 	    "== 8.*0 to 4999999, 38888890 bytes, as a read of the finished file prints them\r\n"
@@ -763,7 +768,7 @@ static int ctrl_c(HANDLE proc)
 	struct result r;
 	int ok;
 
-	swprintf(cmd, MAX_PATH + 40, L"\"%ls\\e2e.exe\" --ctrl-c %lu", bindir, GetProcessId(proc));
+	swprintf(cmd, MAX_PATH + 40, L"\"%ls\\e2e.exe\" --ctrl-c %lu", selfdir, GetProcessId(proc));
 	run(cmd, &r);
 	ok = r.code == 0;
 	release(&r);
@@ -2600,7 +2605,7 @@ static void test_corpus(void)
 	HANDLE f;
 	int files = 0;
 
-	swprintf(dir, MAX_PATH, L"%ls\\..\\tests\\corpus", bindir);
+	swprintf(dir, MAX_PATH, L"%ls\\tests\\corpus", srcdir);
 	swprintf(pattern, MAX_PATH, L"%ls\\*", dir);
 	if ((f = FindFirstFileW(pattern, &fd)) == INVALID_HANDLE_VALUE) {
 		truth("corpus: tests/corpus is there", 0);
@@ -2643,20 +2648,44 @@ static void clear(void)
 /* E2E_ONLY=test_a,test_b runs only those (while working on them); make test runs all */
 #define RUN(test) do { \
 	const char *only = getenv("E2E_ONLY"); \
-	if (only == NULL || strstr(only, #test) != NULL) \
+	ULONGLONG t0 = GetTickCount64(); \
+	if (only == NULL || strstr(only, #test) != NULL) { \
 		test(); \
+		printf("e2e: %s took %.1f s\n", #test, (double)(GetTickCount64() - t0) / 1000); \
+	} \
 } while (0)
 
 int wmain(int argc, wchar_t **argv)
 {
 	wchar_t *slash, scratch[MAX_PATH];
+	DWORD n;
 
 	if (argc == 3 && wcscmp(argv[1], L"--ctrl-c") == 0)
 		return !send_ctrl_c(wcstoul(argv[2], NULL, 10));
+	setvbuf(stdout, NULL, _IONBF, 0);    /* each line as it comes, into a pipe or file too */
 
-	GetModuleFileNameW(NULL, bindir, MAX_PATH);
-	if ((slash = wcsrchr(bindir, L'\\')) != NULL)
+	GetModuleFileNameW(NULL, selfdir, MAX_PATH);
+	if ((slash = wcsrchr(selfdir, L'\\')) != NULL)
 		*slash = 0;
+	n = argc == 2 ? GetFullPathNameW(argv[1], MAX_PATH, bindir, NULL) : 0;
+	if (argc > 2 || (argc == 2 && (n == 0 || n >= MAX_PATH))) {
+		printf("usage: e2e [FOLDER]   (FOLDER: where fmwrite.exe and fmread.exe are)\n");
+		return 2;
+	}
+	if (argc == 1)
+		wcscpy(bindir, selfdir);
+	wcscpy(srcdir, selfdir);
+	for (;;) {
+		swprintf(scratch, MAX_PATH, L"%ls\\demo.bat", srcdir);
+		if (GetFileAttributesW(scratch) != INVALID_FILE_ATTRIBUTES)
+			break;
+		if ((slash = wcsrchr(srcdir, L'\\')) == NULL) {
+			printf("e2e: no demo.bat in %ls or any folder above it\n", selfdir);
+			return 2;
+		}
+		*slash = 0;
+	}
+	printf("e2e: testing the programs in %ls\n", bindir);
 	swprintf(scratch, MAX_PATH, L"%ls\\e2e-tmp", bindir);
 	CreateDirectoryW(scratch, NULL);
 	if (!SetCurrentDirectoryW(scratch)) {
