@@ -5,6 +5,8 @@
 CC      = x86_64-w64-mingw32-gcc
 CC32    = i686-w64-mingw32-gcc
 CLANG   = clang --target=x86_64-w64-mingw32
+CLANGCL = $(firstword $(wildcard /usr/lib/llvm-*/bin/clang-cl))
+WINESDK = -imsvc /usr/include/wine/wine/msvcrt -imsvc /usr/include/wine/wine/windows
 CFLAGS  = -std=c11 -O2 -Wall -Wextra -Wpedantic -Werror
 LDFLAGS = -municode -s
 LDLIBS  = -ladvapi32
@@ -35,7 +37,8 @@ PROGS = \
 	$(B)/fmwrite.exe \
 	$(B)/fmread.exe
 
-.PHONY: all deps demo test unit fuzz-check fuzz e2e host lint compile-check bench clean
+.PHONY: all deps demo test unit fuzz-check fuzz e2e host lint compile-check bench clean \
+	cmake-msvc cmake-mingw e2e-msvc e2e-cmake-mingw e2e-builds demo-cmake-mingw
 
 all: $(PROGS)
 
@@ -52,7 +55,7 @@ demo: $(PROGS)
 ifeq ($(OS),Windows_NT)
 test: e2e
 else
-test: lint unit fuzz-check compile-check e2e host
+test: lint unit fuzz-check compile-check e2e-builds demo-cmake-mingw host
 endif
 
 unit: tests/unit.c memdata.h format.h | $(DEPS)
@@ -76,10 +79,17 @@ fuzz: $(B)/fuzz
 	$(B)/fuzz -max_total_time=$(FUZZTIME) -max_len=4096 $(B)/corpus tests/corpus
 	$(B)/fuzz -merge=1 tests/corpus $(B)/corpus
 
+# the Windows workflow against GitHub's schema (it runs only on GitHub);
 # clang-tidy as .clang-tidy says; cppcheck minus two checks: variableScope
 # (declarations at the top of a block are the house style) and
 # missingIncludeSystem (system headers are the compiler's, not cppcheck's)
-lint: | $(DEPS)
+VALIDATOR = $(B)/npm/node_modules/.bin/action-validator
+$(VALIDATOR): | $(DEPS)
+	npm install --silent --no-audit --no-fund --prefix $(B)/npm \
+		@action-validator/cli@0.6.0 @action-validator/core@0.6.0
+
+lint: $(VALIDATOR) | $(DEPS)
+	$(VALIDATOR) .github/workflows/windows.yml
 	clang-tidy --quiet fmwrite.c fmread.c fmlib.c views.c -- --target=x86_64-w64-mingw32 -std=c11
 	cppcheck -q --error-exitcode=1 --enable=warning,style,performance,portability \
 		--std=c11 --platform=win64 -D_WIN32 -D_WIN64 --inline-suppr \
@@ -87,6 +97,7 @@ lint: | $(DEPS)
 		fmwrite.c fmread.c fmlib.c views.c tests/*.c bench/*.c
 
 # every .c outside tests/ also builds with clang and for 32-bit Windows
+# (MinGW, and the MSVC ABI: clang-cl with Wine's SDK, compiled only)
 compile-check: | $(DEPS)
 	@mkdir -p $(B)/i686
 	$(CLANG) $(CFLAGS) -fsyntax-only fmwrite.c fmread.c fmlib.c views.c bench/writefile.c bench/mapwrite.c bench/pipe.c
@@ -94,6 +105,8 @@ compile-check: | $(DEPS)
 	clang $(CFLAGS) -fsyntax-only bench/sumbench.c
 	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmwrite.exe fmwrite.c $(SRC) $(LDLIBS)
 	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmread.exe fmread.c $(SRC) $(LDLIBS)
+	$(CLANGCL) --target=i686-pc-windows-msvc $(WINESDK) /D_UCRT /W4 /WX -Wconversion \
+		-Wno-sign-conversion /Zs fmwrite.c fmread.c fmlib.c views.c tests/e2e.c
 
 # the same programs, with tests/inject.h failing their Nth Win32 call (e2e)
 INJECT = \
@@ -110,6 +123,40 @@ $(B)/e2e.exe: tests/e2e.c memdata.h | $(DEPS)
 
 e2e: $(PROGS) $(INJECT) $(B)/e2e.exe
 	$(WINE) $(B)/e2e.exe $(NOSTDIN)
+
+# The same sources built with CMake (CMakeLists.txt): with clang-cl for the
+# MSVC ABI against Wine's SDK (build/msvc), and with mingw-w64
+# (build/cmake-mingw). Each folder gets the programs, their test build in
+# inject/ and its own e2e.exe.
+
+cmake-msvc: | $(DEPS)
+	@test -f $(B)/msvc/build.ninja || cmake -S . -B $(B)/msvc -G Ninja \
+		--toolchain cmake/clang-cl-wine.cmake >/dev/null
+	cmake --build $(B)/msvc
+
+cmake-mingw: | $(DEPS)
+	@test -f $(B)/cmake-mingw/build.ninja || cmake -S . -B $(B)/cmake-mingw -G Ninja \
+		--toolchain cmake/mingw-w64.cmake >/dev/null
+	cmake --build $(B)/cmake-mingw
+
+# e2e against the MSVC-ABI programs, in a Wine prefix of its own (named
+# objects cannot meet those of a run beside it)
+e2e-msvc: export WINEPREFIX = $(CURDIR)/$(B)/wine-msvc
+e2e-msvc: cmake-msvc
+	$(WINE) $(B)/msvc/e2e.exe $(NOSTDIN)
+
+# the whole suite against CMake's MinGW programs: not in make test (its
+# 10 minutes), which runs demo.bat against them
+e2e-cmake-mingw: export WINEPREFIX = $(CURDIR)/$(B)/wine-cmake-mingw
+e2e-cmake-mingw: cmake-mingw
+	$(WINE) $(B)/cmake-mingw/e2e.exe $(NOSTDIN)
+
+demo-cmake-mingw: cmake-mingw
+	$(WINE) cmd /c demo.bat build\\cmake-mingw $(NOSTDIN)
+
+# the MinGW and the MSVC-ABI suites side by side, each one's output whole
+e2e-builds: $(PROGS) $(INJECT) $(B)/e2e.exe cmake-msvc
+	@$(MAKE) --no-print-directory -j2 --output-sync=target e2e e2e-msvc
 
 # baselines for `make bench`: a WriteFile writer, a one-view mapping writer,
 # and a pipe between two processes (follow mode's transport)

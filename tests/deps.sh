@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs what `make demo`, `make test` and `make bench` need on Debian or
-# Ubuntu, once.
+# Ubuntu, once (apt-get; the workflow validator from npm, into build/).
 set -e
 need=
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -14,6 +14,15 @@ have clang-tidy || need="$need clang-tidy"
 have cppcheck || need="$need cppcheck"
 have script || need="$need bsdutils"
 [ -x /usr/bin/time ] || need="$need time"
+# the MSVC-ABI build: clang-cl, lld-link, llvm-mt and Wine's Windows SDK;
+# CMake and Ninja; npm for the workflow validator (make lint)
+ls /usr/lib/llvm-*/bin/clang-cl >/dev/null 2>&1 || need="$need clang-tools"
+have lld-link || need="$need lld"
+have llvm-mt || need="$need llvm"
+[ -f /usr/include/wine/wine/windows/windows.h ] || need="$need libwine-dev"
+have cmake || need="$need cmake"
+have ninja || need="$need ninja-build"
+have npm || need="$need npm"
 # libFuzzer and the sanitizers' runtime for clang
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
 	need="$need libclang-rt-dev"
