@@ -10,7 +10,7 @@ if not exist "%BIN%\fmwrite.exe" (
 	echo demo: no fmwrite.exe in "%BIN%": build first ^(make^), or name the folder 1>&2
 	exit /b 1
 )
-echo demo: the programs in %BIN%
+echo demo: the programs in "%BIN%"
 set "DIR=%TEMP%\fmdemo-%RANDOM%"
 mkdir "%DIR%"
 if errorlevel 1 exit /b 1

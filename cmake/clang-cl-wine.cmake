@@ -1,7 +1,7 @@
 # The MSVC ABI without Windows: clang-cl and lld-link (Debian clang, lld)
 # against Wine's own Windows SDK headers and import libraries (libwine-dev).
 # The programs it builds run under Wine like the MinGW ones.
-#   cmake -B build/cmake-clang-cl -G Ninja --toolchain cmake/clang-cl-wine.cmake
+#   cmake -B build/msvc -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/clang-cl-wine.cmake
 # On Windows, none of this is needed: Visual Studio's own cl or clang-cl
 # and the Windows SDK build the same CMakeLists.txt.
 set(CMAKE_SYSTEM_NAME Windows)
@@ -33,7 +33,7 @@ endforeach()
 # code linked into each program: fine for testing, not for shipping. Named,
 # because Wine's libucrtbase.a also holds a main() that lld-link would pick;
 # every program here has wmain, so CMake's own checks compile without linking.
-set(CMAKE_EXE_LINKER_FLAGS_INIT "/libpath:${lib_links} /nodefaultlib /entry:wmainCRTStartup")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "\"/libpath:${lib_links}\" /nodefaultlib /entry:wmainCRTStartup")
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 set(CMAKE_C_STANDARD_LIBRARIES "ucrtbase.lib winecrt0.lib kernel32.lib" CACHE STRING "" FORCE)
 

@@ -1,6 +1,6 @@
 # Windows programs from Linux with the mingw-w64 cross compiler (Debian
 # gcc-mingw-w64-x86-64); they run under Wine.
-#   cmake -B build/cmake-mingw -G Ninja --toolchain cmake/mingw-w64.cmake
+#   cmake -B build/cmake-mingw -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake
 set(CMAKE_SYSTEM_NAME Windows)
 set(CMAKE_SYSTEM_PROCESSOR AMD64)
 set(CMAKE_C_COMPILER x86_64-w64-mingw32-gcc)
