@@ -152,14 +152,6 @@ void progress_add(struct progress *p, uint64_t bytes);
 void progress_end(struct progress *p);
 
 /*
- * Where FILE is (locate): "\\?\" and its folder's final path, through links,
- * then its own long name when it exists (else as given); and its folder's
- * identity, which names it.
- */
-/* a share mode that stands in nobody's way: for opens that only look */
-#define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
-
-/*
  * A file's volume serial and 128-bit ID: FILE_ID_INFO, which
  * GetFileInformationByHandleEx(FileIdInfo) fills. Spelt out here because not
  * every SDK has it (Wine's headers, which the MSVC-ABI build uses, do not).
@@ -168,6 +160,14 @@ struct file_id {
 	ULONGLONG volume;        /* VolumeSerialNumber */
 	BYTE id[16];             /* FileId */
 };
+
+/*
+ * Where FILE is (locate): "\\?\" and its folder's final path, through links,
+ * then its own long name when it exists (else as given); and its folder's
+ * identity, which names it.
+ */
+/* a share mode that stands in nobody's way: for opens that only look */
+#define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
 #define FM_PATH 32768             /* the longest path Windows takes, in wchar_t */
 struct place {
 	wchar_t path[FM_PATH];
@@ -175,7 +175,7 @@ struct place {
 	int exists;
 	int disk;                /* it exists and is a file (not a pipe or a device) */
 	int fold;                /* the folder ignores case: the name does too */
-	struct file_id dir;        /* the folder's volume and file ID */
+	struct file_id dir;      /* the folder's volume and file ID */
 };
 
 int locate(const wchar_t *file, struct place *pl);
