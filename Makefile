@@ -31,6 +31,9 @@ NOSTDIN = </dev/null
 export WINEPREFIX = $(CURDIR)/$(B)/wine
 export WINEDEBUG = -all
 export WINEDLLOVERRIDES = mscoree=;mshtml=
+# Wine spells Windows file names in the locale's character set: in the C
+# locale (a fresh system's) a name like "données" cannot be made at all
+export LC_ALL = C.UTF-8
 endif
 
 PROGS = \
