@@ -14,6 +14,13 @@ dir=build/host-tmp
 mkdir -p "$dir"
 rm -rf "${dir:?}"/*
 
+# One idle Wine program (cmd's pause, on a pipe from a sleep) for as long as
+# this runs: when Wine's last program exits, Wine shuts its desktop down and
+# the next program waits about 1.5 s for it to start again (about every 3 s
+# of programs run one at a time, measured).
+sleep 86400 | wine cmd /c pause >/dev/null 2>&1 &
+trap 'pkill -P $$ -x sleep' EXIT
+
 # on_tty NAME COMMAND PATTERN...: runs COMMAND on a terminal; each PATTERN
 # (grep -E, on the recording with carriage returns kept) must match, or,
 # after "!", must not.
