@@ -6,10 +6,8 @@ rem Exits 0 when every step showed what it should, 1 otherwise.
 setlocal
 set "BIN=%~dp0build"
 if not "%~1"=="" set "BIN=%~f1"
-if not exist "%BIN%\fmwrite.exe" (
-	echo demo: no fmwrite.exe in "%BIN%": build first ^(make^), or name the folder 1>&2
-	exit /b 1
-)
+if not exist "%BIN%\fmwrite.exe" goto noprograms
+if not exist "%BIN%\fmread.exe" goto noprograms
 echo demo: the programs in "%BIN%"
 set "DIR=%TEMP%\fmdemo-%RANDOM%"
 mkdir "%DIR%"
@@ -73,4 +71,8 @@ exit /b 0
 :failed
 echo demo: step failed (exit code %ERRORLEVEL%)
 rmdir /s /q "%DIR%"
+exit /b 1
+
+:noprograms
+echo demo: fmwrite.exe and fmread.exe are not both in "%BIN%": build first ^(make^), or name their folder 1>&2
 exit /b 1

@@ -18,12 +18,12 @@ rm -f "$D"/*
 wineserver -k 2>/dev/null || true
 wineserver -w
 wineserver -p
-trap 'rm -f "$D"/*.bin "$D"/*.txt; pkill -P $$ -x sleep; wineserver -k || true' EXIT
+trap 'rm -f "$D"/*.bin "$D"/*.txt; pkill -P $$ -x sleep || true; wineserver -k || true' EXIT
 # And one idle Wine program throughout (cmd's pause, on a pipe from a sleep):
 # when Wine's last program exits, Wine shuts its desktop down, and a program
 # started meanwhile waited about 1.5 s for it to come back (about every 3 s
 # of programs run one at a time, measured).
-sleep 86400 | wine cmd /c pause >/dev/null 2>&1 &
+sleep 86400 2>/dev/null | wine cmd /c pause >/dev/null 2>&1 &
 wine "$B/fmread.exe" --version >/dev/null
 
 runs() { if [ "$1" -le 1000000 ]; then echo 20; elif [ "$1" -le 100000000 ]; then echo 10; else echo 2; fi; }

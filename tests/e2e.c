@@ -2696,11 +2696,27 @@ static int find_sources(const wchar_t *from)
 	}
 }
 
+/* Is test named in E2E_ONLY (names separated by commas), or is E2E_ONLY unset? */
+static int wanted(const char *test)
+{
+	const char *only = getenv("E2E_ONLY"), *p;
+	size_t n = strlen(test);
+
+	if (only == NULL)
+		return 1;
+	for (p = only; (p = strstr(p, test)) != NULL; p += n)
+		if ((p == only || p[-1] == ',') && (p[n] == ',' || p[n] == 0))
+			return 1;
+	return 0;
+}
+
+static int ran;          /* how many test_ functions ran */
+
 #define RUN(test) do { \
-	const char *only = getenv("E2E_ONLY"); \
 	ULONGLONG t0 = GetTickCount64(); \
-	if (only == NULL || strstr(only, #test) != NULL) { \
+	if (wanted(#test)) { \
 		test(); \
+		ran++; \
 		printf("e2e: %s took %.1f s\n", #test, (double)(GetTickCount64() - t0) / 1000); \
 	} \
 } while (0)
@@ -2725,10 +2741,14 @@ int wmain(int argc, wchar_t **argv)
 	}
 	if (argc == 1)
 		wcscpy(bindir, selfdir);
-	for (n = 0; n < 2; n++) {
-		swprintf(scratch, MAX_PATH, L"%ls\\%ls", bindir, n == 0 ? L"fmwrite.exe" : L"fmread.exe");
+	for (n = 0; n < 4; n++) {
+		static const wchar_t *const progs[4] = {
+			L"fmwrite.exe", L"fmread.exe", L"inject\\fmwrite.exe", L"inject\\fmread.exe"
+		};
+
+		swprintf(scratch, MAX_PATH, L"%ls\\%ls", bindir, progs[n]);
 		if (!exists(scratch)) {
-			printf("e2e: no %ls in %ls\n", n == 0 ? L"fmwrite.exe" : L"fmread.exe", bindir);
+			printf("e2e: no %ls in %ls\n", progs[n], bindir);
 			return 2;
 		}
 	}
@@ -2774,6 +2794,14 @@ int wmain(int argc, wchar_t **argv)
 	RUN(test_corpus);
 	RUN(test_injection);
 	RUN(test_demo);
+	if (getenv("E2E_ONLY") != NULL) {
+		const char *p = getenv("E2E_ONLY");
+		int names = *p != 0;
+
+		for (; *p != 0; p++)
+			names += *p == ',';
+		truth("E2E_ONLY names only tests that exist, each once", ran == names);
+	}
 	if (failed == 0)
 		clear();         /* what a failure left is kept to look at */
 	printf("e2e: %d passed, %d failed\n", passed, failed);

@@ -18,8 +18,10 @@ rm -rf "${dir:?}"/*
 # this runs: when Wine's last program exits, Wine shuts its desktop down and
 # the next program waits about 1.5 s for it to start again (about every 3 s
 # of programs run one at a time, measured).
-sleep 86400 | wine cmd /c pause >/dev/null 2>&1 &
+sleep 86400 2>/dev/null | wine cmd /c pause >/dev/null 2>&1 &
 trap 'pkill -P $$ -x sleep' EXIT
+trap 'exit 130' INT     # dash runs the EXIT trap on exit, not on a signal
+trap 'exit 143' TERM
 
 # on_tty NAME COMMAND PATTERN...: runs COMMAND on a terminal; each PATTERN
 # (grep -E, on the recording with carriage returns kept) must match, or,
