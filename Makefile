@@ -140,15 +140,18 @@ e2e: $(PROGS) $(INJECT) $(B)/e2e.exe
 # (build/cmake-mingw). Each folder gets the programs, their test build in
 # inject/ and its own e2e.exe.
 
+# cmake_build FOLDER TOOLCHAIN: configured once, then built (Ninja knows what changed)
+define cmake_build
+	@test -f $(1)/build.ninja || cmake -S . -B $(1) -G Ninja \
+		-DCMAKE_TOOLCHAIN_FILE=cmake/$(2).cmake >/dev/null
+	cmake --build $(1)
+endef
+
 cmake-msvc: | $(DEPS)
-	@test -f $(B)/msvc/build.ninja || cmake -S . -B $(B)/msvc -G Ninja \
-		-DCMAKE_TOOLCHAIN_FILE=cmake/clang-cl-wine.cmake >/dev/null
-	cmake --build $(B)/msvc
+	$(call cmake_build,$(B)/msvc,clang-cl-wine)
 
 cmake-mingw: | $(DEPS)
-	@test -f $(B)/cmake-mingw/build.ninja || cmake -S . -B $(B)/cmake-mingw -G Ninja \
-		-DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake >/dev/null
-	cmake --build $(B)/cmake-mingw
+	$(call cmake_build,$(B)/cmake-mingw,mingw-w64)
 
 # e2e against the MSVC-ABI programs, in a Wine prefix of its own (named
 # objects cannot meet those of a run beside it)
@@ -163,7 +166,7 @@ e2e-cmake-mingw: cmake-mingw
 	$(call run_e2e,$(B)/cmake-mingw)
 
 demo-cmake-mingw: cmake-mingw
-	$(WINE) cmd /c demo.bat build\\cmake-mingw $(NOSTDIN)
+	$(WINE) cmd /c demo.bat $(B)\\cmake-mingw $(NOSTDIN)
 
 # the MinGW and the MSVC-ABI suites side by side, each one's output whole
 e2e-builds: $(PROGS) $(INJECT) $(B)/e2e.exe cmake-msvc

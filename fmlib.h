@@ -17,9 +17,10 @@
 #include "memdata.h"
 
 /*
- * What the MSVC ABI build (clang-cl or cl) needs beyond the code MinGW
- * builds, all here: Wine's winnt.h, which the build under Wine uses, maps
- * every other Interlocked call onto its intrinsic but not this one.
+ * For the MSVC ABI build (clang-cl or cl): Wine's winnt.h, which the build
+ * under Wine uses, maps every other Interlocked call onto its intrinsic but
+ * not this one. (The structures some SDKs lack are spelt out where they
+ * are used: struct file_id below, struct case_info in fmlib.c.)
  */
 #if defined(_MSC_VER) && !defined(InterlockedExchange64)
 #include <intrin.h>

@@ -237,7 +237,7 @@ static int under_wine(void)
 /*
  * A crash of e2e itself must never pass for success: under Wine an
  * unhandled exception can end a process with exit 0. (make and ctest also
- * want the last line, "e2e: N passed, 0 failed".)
+ * want the summary line, "e2e: N passed, 0 failed", which a crash never prints.)
  */
 static LONG WINAPI crashed(EXCEPTION_POINTERS *e)
 {
