@@ -176,14 +176,18 @@ check "fmwrite --help >/dev/full: exit 2, one line" '[ $rc = 2 ] && one_line "$d
 # replace", FILE left as it was).
 rm -rf "${dir:?}"/*
 wine build/fmwrite.exe -q -n 1000 "$dir/polled.bin"
-taken=0 other=0
+taken=0 other=0 polls=0 polls_bad=0
+valid="[^ ]*polled.bin: valid, (1000|100000000) integers, checksum [0-9a-f]{16}( \(live mapping \"Local.fmipc-[0-9a-f]{16}\"\))?"
 for it in 1 2 3 4 5 6 7 8; do
 	wine build/fmwrite.exe --hold 3 -n 100000000 "$dir/polled.bin" >/dev/null 2>"$dir/w.err" &
 	wpid=$!
 	sleep 0.2
 	pollers=
 	for k in 1 2 3; do
-		(for i in 1 2 3 4 5 6; do wine build/fmread.exe --check "$dir/polled.bin" >/dev/null 2>&1; done) &
+		(for i in 1 2 3 4 5 6; do
+			wine build/fmread.exe -q --check "$dir/polled.bin" >"$dir/poll.$k.$i.out" 2>"$dir/poll.$k.$i.err"
+			echo $? >"$dir/poll.$k.$i.rc"
+		done) &
 		pollers="$pollers $!"
 	done
 	wait $wpid
@@ -196,9 +200,26 @@ for it in 1 2 3 4 5 6 7 8; do
 		other=$((other + 1))
 	fi
 	[ $rc = 0 ] || { echo "    round $it, the holder (exit $rc) said:"; tail -1 "$dir/w.err"; }
+	# each poll: the old data or the new, valid; or one honest line (the
+	# new data still being written: incomplete; the new file held open by
+	# its writer: a sharing violation); never a valid line for anything else
+	for f in "$dir"/poll.*.rc; do
+		p=${f%.rc}
+		case $(cat "$f") in
+		0) grep -qxE "$valid" "$p.out" && [ "$(wc -l <"$p.out")" = 1 ] && [ ! -s "$p.err" ] ;;
+		2) [ ! -s "$p.out" ] && one_line "$p.err" "^fmread: CreateFileW\(\"[^\"]*polled.bin\"\): .* \(error 32\)\$" ;;
+		3) [ ! -s "$p.out" ] && one_line "$p.err" "incomplete: its writer is still writing it\$" ;;
+		*) false ;;
+		esac || { polls_bad=$((polls_bad + 1)); echo "    round $it, $p: exit $(cat "$f")"; cat "$p.out" "$p.err"; }
+		polls=$((polls + 1))
+	done
+	rm -f "$dir"/poll.*
 done
 check "readers polling FILE while its holder writes and remakes its mapping: never \"name already taken\"" \
 	'[ $taken = 0 ] && [ $other = 0 ]'
+echo "    $polls polls, $polls_bad wrong"
+check "... and every poll said the old data or the new is valid, or one line why not" \
+	'[ $polls = 144 ] && [ $polls_bad = 0 ]'
 
 # A FIFO where FILE should be: not a file, never read (it would block) nor replaced
 mkfifo "$dir/fifo"
@@ -226,8 +247,10 @@ ln -s "$(pwd)/$dir" "$WINEPREFIX/dosdevices/y:"
 wine build/fmwrite.exe -q -n 5 "$dir/real/data.bin"
 ln -s data.bin "$dir/real/link.bin"
 wine build/fmwrite.exe -q -n 7 "$dir/real/link.bin"
+wine build/fmread.exe -q "$dir/real/data.bin" >"$dir/out" 2>"$dir/err"
 check "fmwrite through a symbolic link replaces the file it points to; the link stays" \
-	'[ "$(readlink "$dir/real/link.bin")" = data.bin ] && [ "$(stat -c %s "$dir/real/data.bin")" = 100 ]'
+	'[ "$(readlink "$dir/real/link.bin")" = data.bin ] && [ "$(stat -c %s "$dir/real/data.bin")" = 100 ] &&
+	seq 0 6 | cmp -s - "$dir/out" && [ ! -s "$dir/err" ]'
 
 # live_read NAME HOLDER-FILE READER-FILE N: a holder of HOLDER-FILE, one
 # reader by another spelling, which must attach live and print 0..N-1
@@ -268,8 +291,10 @@ check "data.bin held, DATA.BIN read: its own integers, not data.bin's" \
 wine build/fmwrite.exe -q -n 6 "$dir/case/DATA.BIN" 2>"$dir/err"
 check "... and written: not refused as data.bin's name" \
 	'[ ! -s "$dir/err" ] && [ "$(stat -c %s "$dir/case/DATA.BIN")" = 96 ]'
-wine build/fmread.exe -q "$dir/case/data.bin" >"$dir/out" 2>"$dir/err"
-check "... while data.bin's holder still serves data.bin" 'seq 0 3 | cmp -s - "$dir/out"'
+wine build/fmread.exe "$dir/case/data.bin" >"$dir/out" 2>"$dir/err"
+check "... while data.bin's holder still serves data.bin" 'seq 0 3 | cmp -s - "$dir/out" &&
+	one_line "$dir/err" "^fmread: attached to live mapping \"Local.fmipc-[0-9a-f]{16}\"\$" ||
+	{ echo "  got on stdout:"; head -c 200 "$dir/out"; false; }'
 wait $wpid
 rm -f "$WINEPREFIX/dosdevices/y:"
 

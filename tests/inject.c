@@ -111,9 +111,11 @@ void fm_raise(const void *base)
 /*
  * Before each FlushFileBuffers: FM_TRACE=1 says what the file's header says
  * on stderr ("fm-trace: flush: TIRW, checksum set"); FM_CRASH=ADDRESS crashes
- * the program there, outside any view, as a bug would.
+ * the program there, outside any view, as a bug would; FM_CTRL_C=1 holds
+ * the flush of a header that says "complete" (the last one) until the
+ * program's Ctrl+C event is set (30 s at most); FM_SLOW_FLUSH=MS sleeps.
  */
-void fm_before_flush(HANDLE file)
+void fm_before_flush(HANDLE file, HANDLE interrupt)
 {
 	unsigned char h[64];
 	OVERLAPPED start = { 0 };
@@ -122,10 +124,19 @@ void fm_before_flush(HANDLE file)
 
 	if (env("FM_CRASH"))
 		*(volatile int *)(ULONG_PTR)env("FM_CRASH") = 0;
-	if (!env("FM_TRACE"))
+	if (env("FM_SLOW_FLUSH"))
+		Sleep((DWORD)env("FM_SLOW_FLUSH"));
+	if (!env("FM_TRACE") && !env("FM_CTRL_C"))
 		return;
 	if (!ReadFile(file, h, sizeof h, &n, &start) || n != sizeof h)
 		n = 0;
+	if (env("FM_CTRL_C") && n != 0 && memcmp(h + 20, "DONE", 4) == 0) {
+		say("fm-inject: waiting for Ctrl+C\n");
+		if (WaitForSingleObject(interrupt, 30000) != WAIT_OBJECT_0)
+			say("fm-inject: no Ctrl+C came\n");
+	}
+	if (!env("FM_TRACE"))
+		return;
 	/* the state's bytes, and whether the checksum is there yet */
 	snprintf(line, sizeof line, "fm-trace: flush: %.4s, checksum %s\n", n ? (const char *)h + 20 :
 	    "????", n && memcmp(h + 32, "\0\0\0\0\0\0\0\0", 8) != 0 ? "set" : "not set");

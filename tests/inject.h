@@ -8,7 +8,11 @@
  * fail with ERROR_LOCK_VIOLATION), FM_RAISE=STATUS (the first view flush
  * faults as a failed page write does on Windows), FM_CRASH=ADDRESS (a write
  * to it before FlushFileBuffers), FM_TRACE=1 (each FlushFileBuffers says
- * what the header's state is then), FM_SLOW=MS (mapping a view takes that
+ * what the header's state is then), FM_CTRL_C=1 (the last FlushFileBuffers,
+ * once the header says "complete", waits until Ctrl+C has come, so a test
+ * can press it between the last flush and the rename; "fm-inject: waiting
+ * for Ctrl+C" says when), FM_SLOW_FLUSH=MS (each FlushFileBuffers takes that
+ * much longer), FM_SLOW=MS (mapping a view takes that
  * long), FM_SLOW_WAIT=MS (a wait starts that late), FM_AFTER=1 (at exit, how many calls followed the failing one),
  * FM_FAIL_ONLY=NAME (FM_FAIL counts only the calls of NAME).
  *
@@ -27,7 +31,8 @@
 int fm_fail_now(const char *call);     /* tests/inject.c: is this call the Nth? */
 int fm_busy(void);       /* FM_BUSY: a flush of a view fails for a moment */
 void fm_raise(const void *base);        /* FM_RAISE: a fault in the view at base */
-void fm_before_flush(HANDLE file);      /* FM_TRACE, FM_CRASH */
+/* FM_TRACE, FM_CRASH, FM_CTRL_C, FM_SLOW_FLUSH; `interrupt` is the program's Ctrl+C event */
+void fm_before_flush(HANDLE file, HANDLE interrupt);
 void fm_slow(void);      /* FM_SLOW: mapping a view takes that long */
 void fm_slow_wait(void); /* FM_SLOW_WAIT: a wait starts that late */
 
@@ -44,7 +49,9 @@ void fm_slow_wait(void); /* FM_SLOW_WAIT: a wait starts that late */
 #define CreateFileW(...) FM_INJECT(INVALID_HANDLE_VALUE, CreateFileW(__VA_ARGS__))
 #define CreateThread(...) FM_INJECT((HANDLE)NULL, CreateThread(__VA_ARGS__))
 #define DeleteFileW(...) FM_INJECT(FALSE, DeleteFileW(__VA_ARGS__))
-#define FlushFileBuffers(file) (fm_before_flush(file), FM_INJECT(FALSE, FlushFileBuffers(file)))
+/* interrupt_event() is the program's (fmlib.h), where the call is made */
+#define FlushFileBuffers(file) (fm_before_flush(file, interrupt_event()), \
+	FM_INJECT(FALSE, FlushFileBuffers(file)))
 #define FlushViewOfFile(base, n) (fm_raise(base), fm_busy() ? FALSE : \
 	FM_INJECT(FALSE, FlushViewOfFile(base, n)))
 #define GetFileInformationByHandleEx(...) FM_INJECT(FALSE, GetFileInformationByHandleEx(__VA_ARGS__))
