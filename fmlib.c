@@ -199,16 +199,20 @@ void close_handle(HANDLE h, const wchar_t *subject)
 /*
  * Writes all of buf, 64 KiB at a time: a pipe holds 64 KiB, and larger
  * writes into it only wait longer (measured under Wine: 1 MiB writes took
- * 1.28-1.65 s for 889 MB, 64 KiB ones 0.71-1.09 s).
+ * 1.28-1.65 s for 889 MB, 64 KiB ones 0.71-1.09 s). A write cancelled by
+ * CancelSynchronousIo (error 995: printing was given up, at Ctrl+C) is
+ * HALTED, unsaid: the one who gave it up says why.
  */
 int write_all(HANDLE h, const void *buf, DWORD len)
 {
 	const char *p = buf;
-	DWORD done;
+	DWORD done, err;
 
 	while (len > 0) {
-		if (!WriteFile(h, p, len < 65536 ? len : 65536, &done, NULL))
-			return fail(L"WriteFile", L"<stdout>", GetLastError());
+		if (!WriteFile(h, p, len < 65536 ? len : 65536, &done, NULL)) {
+			err = GetLastError();
+			return err == ERROR_OPERATION_ABORTED ? HALTED : fail(L"WriteFile", L"<stdout>", err);
+		}
 		p += done, len -= done;
 	}
 	return 0;

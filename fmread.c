@@ -711,6 +711,7 @@ static int read_id_ok;
 
 static int read_file(const struct args *a, int can_wait)
 {
+	static int said_reading;
 	HANDLE file, map = NULL;
 	struct window w[2] = { { 0 } };
 	LARGE_INTEGER size;
@@ -748,7 +749,9 @@ static int read_file(const struct args *a, int can_wait)
 	w[0].subject = a->file;
 	w[1] = w[0];
 	on_fault(w, EXIT_DATA, L"reading", L"the file changed or could not be read", NULL);
-	info(a, L"reading file \"%ls\"", a->file);
+	if (!said_reading)
+		info(a, L"reading file \"%ls\"", a->file);
+	said_reading = 1;            /* once, however many looks it takes */
 	rc = show(w, a, can_wait, NULL);
 out:
 	win_close(&w[0]);            /* w[1] is closed: win_halves does it */
