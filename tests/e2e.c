@@ -1667,12 +1667,15 @@ static void interrupt_flushing(void)
 		    "with no thread behind");
 		return;
 	}
+	/* each view takes 200 ms to map: Ctrl+C comes while it fills */
 	SetEnvironmentVariableW(L"FM_SLOW_FLUSH", L"5000");
+	SetEnvironmentVariableW(L"FM_SLOW", L"200");
 	w = start_with(L"inject\\fmwrite -n 100000000 slowflush.bin", L"w1", CREATE_NEW_CONSOLE);
 	SetEnvironmentVariableW(L"FM_SLOW_FLUSH", NULL);
+	SetEnvironmentVariableW(L"FM_SLOW", NULL);
 	while (temp_size(L"slowflush.bin") < 0 && WaitForSingleObject(w, 20) == WAIT_TIMEOUT)
 		;
-	Sleep(300);                  /* filling, and a flush behind it under way */
+	Sleep(1000);                 /* filling, and a flush behind it under way */
 	t0 = GetTickCount64();
 	truth("Ctrl+C while a flush behind the fill takes 5 s: delivered", ctrl_c(w));
 	WaitForSingleObject(w, 30000);
