@@ -1645,7 +1645,7 @@ static void interrupt_flushing(void)
 		wchar_t cmd[80];
 		char err[256];
 
-		swprintf(cmd, 80, L"inject\\fmwrite -n 1000 %ls", files[k]);
+		swprintf(cmd, 80, L"inject\\fmwrite -n 999 %ls", files[k]);   /* not k.bin's 1000 */
 		SetEnvironmentVariableW(L"FM_CTRL_C", L"1");
 		w = start_with(cmd, L"w1", CREATE_NEW_CONSOLE);
 		SetEnvironmentVariableW(L"FM_CTRL_C", NULL);
