@@ -13,10 +13,11 @@ LDLIBS  = -ladvapi32
 NATIVE  = gcc -std=c11 -g -O1 -Wall -Wextra -Wpedantic -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ    = clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZRUNS = 2000000
+FUZZLINERUNS = 1000
 FUZZTIME = 300
 B       = build
-SRC     = fmlib.c views.c
-HDR     = fmlib.h memdata.h format.h
+SRC     = fmlib.c views.c line.c
+HDR     = fmlib.h memdata.h format.h line.h
 
 ifeq ($(OS),Windows_NT)
 WINE    =
@@ -70,10 +71,16 @@ $(B)/fuzz: tests/fuzz.c memdata.h | $(DEPS)
 	@mkdir -p $(B)
 	$(FUZZ) -o $@ tests/fuzz.c
 
-# a bounded run in make test, from the kept corpus
-fuzz-check: $(B)/fuzz
+# the message lines (line.c) with strings of up to 200,000 characters
+$(B)/fuzz_line: tests/fuzz_line.c line.c line.h | $(DEPS)
+	@mkdir -p $(B)
+	$(FUZZ) -o $@ tests/fuzz_line.c line.c
+
+# a bounded run of each in make test, the header checks from the kept corpus
+fuzz-check: $(B)/fuzz $(B)/fuzz_line
 	@mkdir -p $(B)/corpus
 	$(B)/fuzz -runs=$(FUZZRUNS) -seed=1 $(B)/corpus tests/corpus
+	$(B)/fuzz_line -runs=$(FUZZLINERUNS) -max_len=400000 -seed=1
 
 # a longer run; inputs that reach new code are merged into tests/corpus,
 # which make test replays through fmread.exe too (e2e)
@@ -93,23 +100,23 @@ $(VALIDATOR): | $(DEPS)
 
 lint: $(VALIDATOR) | $(DEPS)
 	$(VALIDATOR) .github/workflows/windows.yml
-	clang-tidy --quiet fmwrite.c fmread.c fmlib.c views.c -- --target=x86_64-w64-mingw32 -std=c11
+	clang-tidy --quiet fmwrite.c fmread.c $(SRC) -- --target=x86_64-w64-mingw32 -std=c11
 	cppcheck -q --error-exitcode=1 --enable=warning,style,performance,portability \
 		--std=c11 --platform=win64 -D_WIN32 -D_WIN64 --inline-suppr \
 		--suppress=missingIncludeSystem --suppress=variableScope \
-		fmwrite.c fmread.c fmlib.c views.c tests/*.c bench/*.c
+		fmwrite.c fmread.c $(SRC) tests/*.c bench/*.c
 
 # every .c outside tests/ also builds with clang and for 32-bit Windows
 # (MinGW, and the MSVC ABI: clang-cl with Wine's SDK, compiled only)
 compile-check: | $(DEPS)
 	@mkdir -p $(B)/i686
-	$(CLANG) $(CFLAGS) -fsyntax-only fmwrite.c fmread.c fmlib.c views.c bench/writefile.c bench/mapwrite.c bench/pipe.c
+	$(CLANG) $(CFLAGS) -fsyntax-only fmwrite.c fmread.c $(SRC) bench/writefile.c bench/mapwrite.c bench/pipe.c
 	$(CC32) $(CFLAGS) -fsyntax-only bench/writefile.c bench/mapwrite.c bench/pipe.c
 	clang $(CFLAGS) -fsyntax-only bench/sumbench.c
 	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmwrite.exe fmwrite.c $(SRC) $(LDLIBS)
 	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmread.exe fmread.c $(SRC) $(LDLIBS)
 	$(CLANGCL) --target=i686-pc-windows-msvc $(WINESDK) /D_UCRT /W4 /WX -Wconversion \
-		-Wno-sign-conversion /Zs fmwrite.c fmread.c fmlib.c views.c tests/e2e.c
+		-Wno-sign-conversion /Zs fmwrite.c fmread.c $(SRC) tests/e2e.c
 
 # the same programs, with tests/inject.h failing their Nth Win32 call (e2e)
 INJECT = \

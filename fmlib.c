@@ -14,34 +14,41 @@
 #include <wchar.h>
 
 /*
- * Lines are made and written under one lock: two threads may report at once,
- * and the buffers are static. A line is as long as it needs to be (two paths
- * of 32,767 characters fit); nothing is cut or dropped.
+ * Lines are made on the heap to the length they need (line.c), then
+ * written under one lock, so that two threads' lines never mix. Nothing is
+ * cut or dropped: should memory run out, the line says that instead.
  */
 static SRWLOCK line_lock = SRWLOCK_INIT;
-static wchar_t said_text[4 * FM_PATH], said_line[4 * FM_PATH + 256];
-static char utf8[3 * (4 * FM_PATH + 256)];
+static volatile DWORD line_writer;  /* the thread holding line_lock, 0 if none */
 
 /*
- * Console: UTF-16 as is. File or pipe: UTF-8, so any name survives. Returns
+ * Console: UTF-16 as is. File or pipe: UTF-8, so any name survives,
+ * converted a piece at a time (never splitting a surrogate pair). Returns
  * the error of a failed write, or 0.
  */
-static DWORD put(HANDLE h, const wchar_t *s)
+static DWORD put(HANDLE h, const wchar_t *s, size_t len)
 {
-	DWORD mode, done, len = (DWORD)wcslen(s), err = 0;
-	const char *p = utf8;
-	int n;
+	char utf8[3 * 2048];
+	DWORD mode, done, err = 0;
+	size_t n;
+	int m;
+	const char *p;
 
 	if (GetConsoleMode(h, &mode)) {
 		for (; len > 0 && err == 0; s += done, len -= done)
-			if (!WriteConsoleW(h, s, len < 8192 ? len : 8192, &done, NULL))
+			if (!WriteConsoleW(h, s, len < 8192 ? (DWORD)len : 8192, &done, NULL))
 				err = GetLastError();
 		return err;
 	}
-	n = WideCharToMultiByte(CP_UTF8, 0, s, (int)len, utf8, sizeof utf8, NULL, NULL);
-	for (; n > 0 && err == 0; p += done, n -= (int)done)
-		if (!WriteFile(h, p, (DWORD)n, &done, NULL))
-			err = GetLastError();
+	for (; len > 0 && err == 0; s += n, len -= n) {
+		n = len < 2048 ? len : 2048;
+		if (n < len && s[n - 1] >= 0xD800 && s[n - 1] < 0xDC00)
+			n--;                 /* a high surrogate goes with its pair */
+		m = WideCharToMultiByte(CP_UTF8, 0, s, (int)n, utf8, sizeof utf8, NULL, NULL);
+		for (p = utf8; m > 0 && err == 0; p += done, m -= (int)done)
+			if (!WriteFile(h, p, (DWORD)m, &done, NULL))
+				err = GetLastError();
+	}
 	return err;
 }
 
@@ -49,38 +56,60 @@ static struct progress *showing;   /* a progress line is on the console */
 static wchar_t fate[FM_PATH + 64];  /* what became of FILE: every error line ends with it */
 
 /*
- * Copies s to d, control characters shown as <0x1B>: a name with a newline
- * or an escape sequence in it must not split a line or drive the terminal.
- * (No file name can hold < or >, so the form cannot be mistaken for one.)
- * d needs room for 6 characters for each of s; returns d's end.
+ * Writes a whole line under the lock. On the way out after a crash the
+ * lock may be held by this very thread (the crash was in here) or by one
+ * that will never let go: then it is waited for a second at most, and the
+ * line written all the same.
  */
-wchar_t *escape(wchar_t *d, const wchar_t *s)
+static DWORD put_line(HANDLE h, const struct line *l, int ending)
 {
-	for (; *s; s++)
-		if (*s < 0x20 || (*s >= 0x7F && *s < 0xA0))
-			d += swprintf(d, 8, L"<0x%02X>", (unsigned)*s);
-		else
-			*d++ = *s;
-	*d = 0;
-	return d;
+	static const wchar_t oom[] = L": (out of memory: the message cannot be made)\n";
+	int locked, tries;
+	DWORD err;
+
+	locked = !(ending && line_writer == GetCurrentThreadId());
+	for (tries = 0; locked && !TryAcquireSRWLockExclusive(&line_lock); tries++) {
+		if (!ending) {
+			AcquireSRWLockExclusive(&line_lock);
+			break;
+		}
+		if (tries == 100) {
+			locked = 0;
+			break;
+		}
+		Sleep(10);
+	}
+	line_writer = GetCurrentThreadId();
+	if (showing != NULL)
+		progress_end(showing);
+	if (!l->failed)
+		err = put(h, l->s, l->len);
+	else if ((err = put(h, prog, wcslen(prog))) == 0)
+		err = put(h, oom, wcslen(oom));
+	line_writer = 0;
+	if (locked)
+		ReleaseSRWLockExclusive(&line_lock);
+	return err;
 }
 
 /* One line on stderr: "prog: " and the formatted text; an error adds the fate. */
-static void vmsg(int error, const wchar_t *fmt, va_list ap)
+static void vmsg(int error, int ending, const wchar_t *fmt, va_list ap)
 {
-	wchar_t *end;
+	struct line text = LINE_INIT, l = LINE_INIT;
 
-	AcquireSRWLockExclusive(&line_lock);
-	if (showing != NULL)
-		progress_end(showing);
-	if (vswprintf(said_text, sizeof said_text / sizeof *said_text, fmt, ap) < 0)
-		wcscpy(said_text, L"(a message too long to show)");
-	end = escape(said_line + swprintf(said_line, 64, L"%ls: ", prog), said_text);
-	if (error && fate[0] != 0)
-		end = escape(wcscpy(end, L"; ") + 2, fate);
-	wcscpy(end, L"\n");
-	put(GetStdHandle(STD_ERROR_HANDLE), said_line);
-	ReleaseSRWLockExclusive(&line_lock);
+	line_vformat(&text, fmt, ap);
+	line_add(&l, prog);
+	line_add(&l, L": ");
+	line_escaped(&l, text.failed ? L"" : text.s);
+	if (error && fate[0] != 0) {
+		line_add(&l, L"; ");
+		line_escaped(&l, fate);
+	}
+	line_add(&l, L"\n");
+	l.failed |= text.failed;
+	put_line(GetStdHandle(STD_ERROR_HANDLE), &l, ending);
+	line_free(&text);
+	line_free(&l);
 }
 
 /*
@@ -101,19 +130,44 @@ void set_fate(const wchar_t *fmt, ...)
  * Text on stdout (help, summaries), in the same encoding as errors. A write
  * that fails (a full disk, a closed pipe) is an error: 0 or EXIT_SYSTEM.
  */
+static int say_line(const struct line *l)
+{
+	DWORD err = put_line(GetStdHandle(STD_OUTPUT_HANDLE), l, 0);
+
+	return err != 0 ? fail(L"WriteFile", L"<stdout>", err) : 0;
+}
+
 int say(const wchar_t *fmt, ...)
 {
+	struct line l = LINE_INIT;
 	va_list ap;
-	DWORD err;
+	int rc;
 
 	va_start(ap, fmt);
-	AcquireSRWLockExclusive(&line_lock);
-	if (vswprintf(said_text, sizeof said_text / sizeof *said_text, fmt, ap) < 0)
-		wcscpy(said_text, L"(a text too long to show)\n");
-	err = put(GetStdHandle(STD_OUTPUT_HANDLE), said_text);
-	ReleaseSRWLockExclusive(&line_lock);
+	line_vformat(&l, fmt, ap);
 	va_end(ap);
-	return err != 0 ? fail(L"WriteFile", L"<stdout>", err) : 0;
+	rc = say_line(&l);
+	line_free(&l);
+	return rc;
+}
+
+/* One line on stdout, control characters escaped as on stderr, and a newline. */
+int say_escaped(const wchar_t *fmt, ...)
+{
+	struct line text = LINE_INIT, l = LINE_INIT;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	line_vformat(&text, fmt, ap);
+	va_end(ap);
+	line_escaped(&l, text.failed ? L"" : text.s);
+	line_add(&l, L"\n");
+	l.failed |= text.failed;
+	rc = say_line(&l);
+	line_free(&text);
+	line_free(&l);
+	return rc;
 }
 
 /* An error line that no exit code goes with (a fault, an internal error). */
@@ -122,7 +176,7 @@ void msg(const wchar_t *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg(1, fmt, ap);
+	vmsg(1, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -134,7 +188,7 @@ void info(const struct args *a, const wchar_t *fmt, ...)
 	if (a->quiet)
 		return;
 	va_start(ap, fmt);
-	vmsg(0, fmt, ap);
+	vmsg(0, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -143,7 +197,7 @@ int failx(int code, const wchar_t *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg(1, fmt, ap);
+	vmsg(1, 0, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -176,7 +230,7 @@ void note(const wchar_t *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg(0, fmt, ap);
+	vmsg(0, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -234,7 +288,7 @@ void abort_with(int code, const wchar_t *fmt, ...)
 	if (InterlockedExchange(&aborting, 1) != 0)
 		Sleep(INFINITE);
 	va_start(ap, fmt);
-	vmsg(1, fmt, ap);
+	vmsg(1, 1, fmt, ap);
 	va_end(ap);
 	let_go_of_views();
 	if (fault_abandon != NULL)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "line.h"
 #include "memdata.h"
 
 /*
@@ -77,8 +78,9 @@ extern const wchar_t exit_codes[];  /* the program's own, for --help */
 int parse_args(int argc, wchar_t **argv, const struct option *opts,
     const wchar_t *usage, struct args *a);
 
+/* Lines on stdout and stderr, each made whole (line.h) and written under one lock. */
 int say(const wchar_t *fmt, ...);
-wchar_t *escape(wchar_t *d, const wchar_t *s);
+int say_escaped(const wchar_t *fmt, ...);
 void msg(const wchar_t *fmt, ...);
 void note(const wchar_t *fmt, ...);
 void set_fate(const wchar_t *fmt, ...);

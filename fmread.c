@@ -340,13 +340,9 @@ static int print_all(struct window *w, const struct md_header *h, struct progres
 /* --check's one line on stdout, names shown as on stderr (control characters escaped) */
 static int summary(const wchar_t *subject, const struct md_header *h, const wchar_t *via)
 {
-	static wchar_t line[FM_PATH + NAME_MAX + 96], shown[6 * (FM_PATH + NAME_MAX + 96)];
-
-	swprintf(line, sizeof line / sizeof *line, L"%ls: valid, %llu integers, checksum %08lx%08lx%ls",
-	    subject, (unsigned long long)h->count, (unsigned long)(h->checksum >> 32),
+	return say_escaped(L"%ls: valid, %llu integers, checksum %08lx%08lx%ls", subject,
+	    (unsigned long long)h->count, (unsigned long)(h->checksum >> 32),
 	    (unsigned long)(h->checksum & 0xFFFFFFFFu), via);
-	escape(shown, line);
-	return say(L"%ls\n", shown);
 }
 
 /* ---- following a writer at work ---- */

@@ -80,7 +80,8 @@ static HANDLE inheritable(const wchar_t *path, DWORD access, DWORD disposition)
  */
 static HANDLE start_with(const wchar_t *cmd, const wchar_t *tag, DWORD flags)
 {
-	wchar_t line[8192], out[64], err[64];
+	static wchar_t line[32768];  /* the longest command line Windows takes */
+	wchar_t out[64], err[64];
 	STARTUPINFOW si = { 0 };
 	PROCESS_INFORMATION pi;
 	const wchar_t *rest = wcschr(cmd, L' ');
@@ -89,9 +90,9 @@ static HANDLE start_with(const wchar_t *cmd, const wchar_t *tag, DWORD flags)
 
 	if (wcsncmp(cmd, L"fmwrite", 7) == 0 || wcsncmp(cmd, L"fmread", 6) == 0 ||
 	    wcsncmp(cmd, L"inject\\", 7) == 0)
-		swprintf(line, 8192, L"\"%ls\\%.*ls.exe\"%ls", bindir, (int)n, cmd, rest ? rest : L"");
+		swprintf(line, 32768, L"\"%ls\\%.*ls.exe\"%ls", bindir, (int)n, cmd, rest ? rest : L"");
 	else
-		swprintf(line, 8192, L"%ls", cmd);
+		swprintf(line, 32768, L"%ls", cmd);
 	swprintf(out, 64, L"%ls.out", tag);
 	swprintf(err, 64, L"%ls.err", tag);
 	si.cb = sizeof si;
@@ -1854,6 +1855,50 @@ static void test_large(void)
 
 /* ---- messages ---- */
 
+/* How many times does `what` occur in text (len bytes)? */
+static size_t occurrences(const char *text, size_t len, const char *what)
+{
+	size_t n = 0, k = strlen(what);
+	const char *p = text, *end = text + len;
+
+	while ((p = strstr(p, what)) != NULL && p + k <= end)
+		n++, p += k;
+	return n;
+}
+
+/*
+ * FILE of 16,000 to 30,000 control characters: each is shown as <0x01>, six
+ * for one, so the line is up to 360,000 characters long. It must come out
+ * whole: one line, every character shown, the error number, exit 2.
+ */
+static void long_lines(void)
+{
+	static const int sizes[3] = { 16000, 25000, 30000 };
+	wchar_t *cmd = malloc(32768 * sizeof *cmd);
+	struct result r;
+	char name[160];
+	int i, k, n;
+
+	for (i = 0; i < 3; i++)
+		for (k = 0; k < 2; k++) {
+			n = swprintf(cmd, 32768, k == 0 ? L"fmwrite " : L"fmread ");
+			wmemset(cmd + n, 1, (size_t)sizes[i]);
+			cmd[n + sizes[i]] = 0;
+			run(cmd, &r);
+			snprintf(name, sizeof name, "%s of a FILE of %d control characters: one whole line, "
+			    "each shown, with the error number, exit 2", k == 0 ? "fmwrite" : "fmread", sizes[i]);
+			/* fmwrite's line names FILE twice: the call's subject, and what became of it */
+			truth(name, r.code == 2 && r.outlen == 0 && memchr(r.err, '\n', r.errlen) == r.err + r.errlen - 1 &&
+			    occurrences(r.err, r.errlen, "<0x01>") == (size_t)sizes[i] * (k == 0 ? 2 : 1) &&
+			    match(k == 0 ? "fmwrite: *\"): * (error *); \"<0x01>*<0x01>\" left as it was\n" :
+			    "fmread: *\"): * (error *)\n", r.err, r.errlen));
+			if (r.code != 2)
+				printf("    exit %lu, %zu bytes on stderr\n", r.code, r.errlen);
+			release(&r);
+		}
+	free(cmd);
+}
+
 static void test_messages(void)
 {
 	static wchar_t cmd[4096], cjk[2900];
@@ -1930,6 +1975,7 @@ static void test_messages(void)
 	    "slowly.bin: valid, 20000000 integers, checksum ????????????????\n", "");
 	judge("... whose writer ends well", w, L"w1", 0, "", "fmwrite: wrote 20000000 integers*");
 	DeleteFileW(L"slowly.bin");
+	long_lines();
 }
 
 /* ---- waits, flushes and faults as Windows has them ---- */
@@ -3071,7 +3117,7 @@ int wmain(int argc, wchar_t **argv)
 	RUN(test_flipping, 3);
 	RUN(test_kill_points, 4);
 	RUN(test_interrupted, 31);
-	RUN(test_messages, 16);
+	RUN(test_messages, 22);
 	RUN(test_many_readers, 24);
 	RUN(test_follow, 42);
 	RUN(test_flushes_and_faults, 10);
