@@ -41,9 +41,8 @@ static DWORD put(HANDLE h, const wchar_t *s, size_t len)
 		return err;
 	}
 	for (; len > 0 && err == 0; s += n, len -= n) {
-		n = len < 2048 ? len : 2048;
-		if (n < len && s[n - 1] >= 0xD800 && s[n - 1] < 0xDC00)
-			n--;                 /* a high surrogate goes with its pair */
+		/* a piece never ends on a high surrogate: it goes with its pair */
+		n = len <= 2048 ? len : s[2047] >= 0xD800 && s[2047] < 0xDC00 ? 2047 : 2048;
 		m = WideCharToMultiByte(CP_UTF8, 0, s, (int)n, utf8, sizeof utf8, NULL, NULL);
 		for (p = utf8; m > 0 && err == 0; p += done, m -= (int)done)
 			if (!WriteFile(h, p, (DWORD)m, &done, NULL))
@@ -63,7 +62,7 @@ static wchar_t fate[FM_PATH + 64];  /* what became of FILE: every error line end
  */
 static DWORD put_line(HANDLE h, const struct line *l, int ending)
 {
-	static const wchar_t oom[] = L": (out of memory: the message cannot be made)\n";
+	wchar_t oom[96];
 	int locked, tries;
 	DWORD err;
 
@@ -84,8 +83,9 @@ static DWORD put_line(HANDLE h, const struct line *l, int ending)
 		progress_end(showing);
 	if (!l->failed)
 		err = put(h, l->s, l->len);
-	else if ((err = put(h, prog, wcslen(prog))) == 0)
-		err = put(h, oom, wcslen(oom));
+	else
+		err = put(h, oom, (size_t)swprintf(oom, sizeof oom / sizeof *oom,
+		    L"%ls: (out of memory: the message cannot be made)\n", prog) % (sizeof oom / sizeof *oom));
 	line_writer = 0;
 	if (locked)
 		ReleaseSRWLockExclusive(&line_lock);
