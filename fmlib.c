@@ -273,19 +273,25 @@ int write_all(HANDLE h, const void *buf, DWORD len)
 }
 
 static void (*fault_abandon)(void);
-volatile LONG aborting;         /* abort_with is under way */
+volatile LONG aborting;         /* the id of the thread in abort_with, 0 if none */
 
 /*
  * The one way out after an exception: one line (a second thread that gets
- * here meanwhile waits for the end), let go of the views, let the program
+ * here meanwhile waits for the end; a second exception in this thread ends
+ * the process at once), release the views, let the program
  * abandon what it made (fmwrite's new file), end. Not ExitProcess: it would
  * run DLL detach with the other threads stopped anywhere.
  */
 void abort_with(int code, const wchar_t *fmt, ...)
 {
+	LONG me = (LONG)GetCurrentThreadId(), was;
 	va_list ap;
 
-	if (InterlockedExchange(&aborting, 1) != 0)
+	/* a second fault in this very thread, on its way out: out at once;
+	 * another thread waits, for this one ends the process */
+	if ((was = InterlockedCompareExchange(&aborting, me, 0)) == me)
+		TerminateProcess(GetCurrentProcess(), (UINT)code);
+	if (was != 0)
 		Sleep(INFINITE);
 	va_start(ap, fmt);
 	vmsg(1, 1, fmt, ap);

@@ -119,9 +119,10 @@ int win_each(struct window *w, uint64_t from, uint64_t to, each_fn *fn, void *ct
 int win_halves(struct window w[2], uint64_t count, uint32_t block, each_fn *fn, void *ctx[2]);
 void on_fault(struct window w[2], int code, const wchar_t *what, const wchar_t *why,
     const wchar_t *file);
+void off_fault(struct window w[2]);
 void on_abort(void (*abandon)(void));
 void abort_with(int code, const wchar_t *fmt, ...);
-extern volatile LONG aborting;   /* abort_with is under way */
+extern volatile LONG aborting;   /* the id of the thread in abort_with, 0 if none */
 void let_go_of_views(void);
 
 #define BAD_BLOCK (-5)  /* a block does not match its sum; unsaid */

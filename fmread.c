@@ -751,6 +751,7 @@ static int read_file(const struct args *a, int can_wait)
 	rc = show(w, a, can_wait, NULL);
 out:
 	win_close(&w[0]);            /* w[1] is closed: win_halves does it */
+	off_fault(w);
 	close_handle(map, a->file);
 	close_handle(file, a->file);
 	return rc;
@@ -823,6 +824,7 @@ static int read_live(const struct args *a, const wchar_t *name, HANDLE map, int 
 		said_attached = 1;       /* once, however many looks it takes */
 		rc = show(w, a, can_wait, name);
 		win_close(&w[0]);
+		off_fault(w);
 	}
 	close_handle(map, name);
 	/* only a reader of the data: a --check alone does not end a hold */

@@ -80,6 +80,7 @@ static struct writer {
 	struct place where;      /* FILE, through links: the new file goes in its folder */
 	wchar_t temp[FM_PATH];   /* the new file's name until then */
 	wchar_t name[NAME_MAX];
+	struct window v[2];      /* onto the mapping, one for each half of the fill */
 } wr = { .file = INVALID_HANDLE_VALUE };
 
 /*
@@ -498,7 +499,7 @@ static int make_anew(struct writer *w, SECURITY_ATTRIBUTES *sa)
  */
 static int write_all_of(const struct args *a, struct writer *w)
 {
-	struct window v[2] = { { 0 } };
+	struct window *v = w->v;     /* static, as w: the fault handler watches them */
 	struct progress progress;
 	SECURITY_ATTRIBUTES sa;
 	int rc;

@@ -13,7 +13,9 @@
 #include <wchar.h>
 
 #define FAULT_WINDOWS 6
-static struct window *fault_win[FAULT_WINDOWS];
+static struct window *volatile fault_win[FAULT_WINDOWS];
+
+static void watch_window(struct window *w, int on);
 
 /* Unmaps every view a fault could be in: the program is ending (abort_with). */
 void let_go_of_views(void)
@@ -244,8 +246,10 @@ static LONG CALLBACK view_fault(EXCEPTION_POINTERS *ep)
 	if ((code != EXCEPTION_IN_PAGE_ERROR && code != EXCEPTION_ACCESS_VIOLATION) ||
 	    r->NumberParameters < 2)
 		return EXCEPTION_CONTINUE_SEARCH;
+	/* a view just released as the program ends: abort_with's thread ends it
+	 * at once, any other waits for that */
 	if (aborting)
-		Sleep(INFINITE);         /* a view just let go of, as the program ends */
+		abort_with(fault_code, L"");
 	for (i = 0; i < FAULT_WINDOWS; i++) {
 		w = fault_win[i];
 		if (w == NULL || w->len == 0)
@@ -261,21 +265,31 @@ static LONG CALLBACK view_fault(EXCEPTION_POINTERS *ep)
 
 /*
  * From now on a fault in the view of w[0] or w[1] (or of a window watched
- * later) ends the program with one
- * line and `code`, after the on_abort function has removed what it made.
- * `file`, when not NULL, is being written: if its disk has no room left, the
- * line says "disk full" instead of `why`.
+ * later) ends the program with one line and `code`, after the on_abort
+ * function has removed what it made. `file`, when not NULL, is being
+ * written: if its disk has no room left, the line says "disk full" instead
+ * of `why`. One handler serves the process, added once; w is watched until
+ * off_fault(w), which its owner calls before w goes out of scope.
  */
 void on_fault(struct window w[2], int code, const wchar_t *what, const wchar_t *why,
     const wchar_t *file)
 {
-	fault_win[0] = &w[0];
-	fault_win[1] = &w[1];
+	static PVOID handler;
+
 	fault_file = file;
 	fault_code = code;
 	fault_what = what;
 	fault_why = why;
-	AddVectoredExceptionHandler(1, view_fault);
+	watch_window(&w[0], 1);
+	watch_window(&w[1], 1);
+	if (handler == NULL)
+		handler = AddVectoredExceptionHandler(1, view_fault);
+}
+
+void off_fault(struct window w[2])
+{
+	watch_window(&w[0], 0);
+	watch_window(&w[1], 0);
 }
 
 /* A fault in w's view, too, is one on_fault() answers; or no longer (`on` 0). */
@@ -283,9 +297,9 @@ static void watch_window(struct window *w, int on)
 {
 	int i;
 
-	for (i = 2; i < FAULT_WINDOWS; i++)
+	for (i = 0; i < FAULT_WINDOWS; i++)
 		if (fault_win[i] == (on ? NULL : w)) {
-			fault_win[i] = on ? w : NULL;
+			InterlockedExchangePointer((PVOID volatile *)&fault_win[i], on ? w : NULL);
 			return;
 		}
 }
