@@ -284,12 +284,12 @@ volatile LONG aborting;         /* the id of the thread in abort_with, 0 if none
  */
 void abort_with(int code, const wchar_t *fmt, ...)
 {
-	LONG me = (LONG)GetCurrentThreadId(), was;
+	LONG self = (LONG)GetCurrentThreadId(), was;
 	va_list ap;
 
 	/* a second fault in this very thread, on its way out: out at once;
 	 * another thread waits, for this one ends the process */
-	if ((was = InterlockedCompareExchange(&aborting, me, 0)) == me)
+	if ((was = InterlockedCompareExchange(&aborting, self, 0)) == self)
 		TerminateProcess(GetCurrentProcess(), (UINT)code);
 	if (was != 0)
 		Sleep(INFINITE);
