@@ -107,7 +107,9 @@ lint: $(VALIDATOR) | $(DEPS)
 		fmwrite.c fmread.c $(SRC) tests/*.c bench/*.c
 
 # every .c outside tests/ also builds with clang and for 32-bit Windows
-# (MinGW, and the MSVC ABI: clang-cl with Wine's SDK, compiled only)
+# (MinGW, and the MSVC ABI: clang-cl with Wine's SDK, compiled only); and
+# for ARM64, to assembly, where the publishing protocol's release stores
+# and acquire loads must show (tests/order.sh)
 compile-check: | $(DEPS)
 	@mkdir -p $(B)/i686
 	$(CLANG) $(CFLAGS) -fsyntax-only fmwrite.c fmread.c $(SRC) bench/writefile.c bench/mapwrite.c bench/pipe.c
@@ -117,6 +119,7 @@ compile-check: | $(DEPS)
 	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmread.exe fmread.c $(SRC) $(LDLIBS)
 	$(CLANGCL) --target=i686-pc-windows-msvc $(WINESDK) /D_UCRT /W4 /WX -Wconversion \
 		-Wno-sign-conversion /Zs fmwrite.c fmread.c $(SRC) tests/e2e.c
+	sh tests/order.sh $(B)
 
 # the same programs, with tests/inject.h failing their Nth Win32 call (e2e)
 INJECT = \

@@ -18,14 +18,25 @@
 #include "memdata.h"
 
 /*
- * For the MSVC ABI build (clang-cl or cl): Wine's winnt.h, which the build
- * under Wine uses, maps every other Interlocked call onto its intrinsic but
- * not this one. (The structures some SDKs lack are spelt out where they
- * are used: struct file_id below, struct case_info in fmlib.c.)
+ * Publishing, by contract rather than by the hardware's kindness: the
+ * writer stores the header's `published` count and `state` with release
+ * order (all it wrote before is visible first), readers load them with
+ * acquire order (what they read after is at least that new). On x86 and
+ * x64 these are plain moves the compiler may not reorder; on ARM64 they are
+ * stlr/ldar. gcc and clang (clang-cl too) have the __atomic built-ins;
+ * Microsoft's cl has WriteRelease64 and friends in its winnt.h. A 64-bit
+ * load or store is one access even in a 32-bit program.
  */
-#if defined(_MSC_VER) && !defined(InterlockedExchange64)
-#include <intrin.h>
-#define InterlockedExchange64 _InterlockedExchange64
+#if defined(_MSC_VER) && !defined(__clang__)
+#define store_release32(p, v) WriteRelease((volatile LONG *)(p), (LONG)(v))
+#define store_release64(p, v) WriteRelease64((volatile LONG64 *)(p), (LONG64)(v))
+#define load_acquire32(p) ((uint32_t)ReadAcquire((const volatile LONG *)(p)))
+#define load_acquire64(p) ((uint64_t)ReadAcquire64((const volatile LONG64 *)(p)))
+#else
+#define store_release32(p, v) __atomic_store_n((uint32_t *)(p), (uint32_t)(v), __ATOMIC_RELEASE)
+#define store_release64(p, v) __atomic_store_n((uint64_t *)(p), (uint64_t)(v), __ATOMIC_RELEASE)
+#define load_acquire32(p) __atomic_load_n((const uint32_t *)(p), __ATOMIC_ACQUIRE)
+#define load_acquire64(p) __atomic_load_n((const uint64_t *)(p), __ATOMIC_ACQUIRE)
 #endif
 
 #define FM_VERSION L"2.0"     /* writes MEMORYDATA version 2; 1.0 wrote version 1 */
@@ -127,7 +138,7 @@ void let_go_of_views(void);
 
 #define BAD_BLOCK (-5)  /* a block does not match its sum; unsaid */
 
-/* A walk over the data block by block (memdata.h, version 2); fmlib.c. */
+/* A walk over the data block by block (memdata.h, version 2); views.c. */
 struct blocks {
 	uint64_t count;
 	uint32_t block;          /* 0: version 1, no blocks */

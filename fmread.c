@@ -264,18 +264,18 @@ static int add(void *ctx, int32_t *data, size_t n, uint64_t first)
 static int sized(struct window w[2], const wchar_t *name, struct md_header *h, enum md_status *st);
 
 /*
- * The state is read first and everything it vouches for after a barrier,
- * the mirror of the writer's order, so "complete" is never seen ahead of
- * the checksum it covers.
+ * The state is loaded first (acquire: the mirror of the writer's release
+ * store), then the rest, then the published count (acquire again), so
+ * "complete" is never seen ahead of the checksum it covers, nor a count
+ * ahead of the data and block sums it vouches for.
  */
 static enum md_status read_header(const unsigned char *p, uint64_t size, struct md_header *h)
 {
-	uint32_t state = *(const volatile uint32_t *)(p + offsetof(struct md_header, state));
+	uint32_t state = load_acquire32(p + offsetof(struct md_header, state));
 
-	MemoryBarrier();
 	memcpy(h, p, sizeof *h);
 	h->state = state;
-	MemoryBarrier();             /* and the published count before the data it vouches for */
+	h->published = load_acquire64(p + offsetof(struct md_header, published));
 	return md_check_header(h, size);
 }
 

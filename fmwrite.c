@@ -9,7 +9,8 @@
  *
  * The sequence, as in the Win32 docs: CreateFileW, CreateFileMappingW (named,
  * user-only), MapViewOfFile, fill, FlushViewOfFile, UnmapViewOfFile,
- * FlushFileBuffers, CloseHandle, in reverse order of creation. Large files go
+ * FlushFileBuffers, CloseHandle (the mapping, then its file; the named
+ * events and mutex last, since readers wait on them). Large files go
  * through a moving window of views (views.c), so memory use stays bounded.
  * Readers wait on the event NAME.ready and report on NAME.done; the mutex
  * NAME.writer tells them if the writer stops short.
@@ -354,9 +355,8 @@ static int mark(struct window *w, uint32_t state, uint64_t checksum, uint64_t co
 		return rc;
 	h = (struct md_header *)p;
 	h->checksum = checksum;
-	h->published = count;
-	MemoryBarrier();
-	*(volatile uint32_t *)&h->state = state;
+	store_release64(&h->published, count);
+	store_release32(&h->state, state);   /* after all it vouches for */
 	return win_close(w);
 }
 

@@ -365,10 +365,10 @@ static int block_end(struct blocks *b, uint64_t end)
 	md_sum_init(&b->blk);
 	if (!b->publish)
 		return 0;
-	/* the data and its sum first, then the count that vouches for them: a full barrier */
+	/* the data and its sum first, then the count that vouches for them (release) */
 	if ((rc = win_at(&b->head, 0, &p, &avail)) != 0)
 		return rc;
-	InterlockedExchange64((volatile LONG64 *)(p + offsetof(struct md_header, published)), (LONG64)end);
+	store_release64(p + offsetof(struct md_header, published), end);
 	return 0;
 }
 
