@@ -16,8 +16,8 @@ FUZZRUNS = 2000000
 FUZZLINERUNS = 1000
 FUZZTIME = 300
 B       = build
-SRC     = fmlib.c views.c line.c
-HDR     = fmlib.h memdata.h format.h line.h
+SRC     = msg.c args.c names.c security.c console.c fault.c views.c blocks.c line.c
+HDR     = common.h msg.h args.h names.h security.h console.h fault.h views.h blocks.h memdata.h format.h line.h
 
 ifeq ($(OS),Windows_NT)
 WINE    =

@@ -17,9 +17,16 @@
  *
  * Build: make (mingw-w64), or see README.md.
  */
-#include "fmlib.h"
+#include "args.h"
+#include "blocks.h"
+#include "console.h"
+#include "fault.h"
 #include "format.h"
 #include "memdata.h"
+#include "msg.h"
+#include "names.h"
+#include "security.h"
+#include "views.h"
 
 #include <wchar.h>
 

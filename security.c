@@ -1,0 +1,172 @@
+/*
+ * security.c - who may touch the named objects: each is made with a DACL
+ * that grants this user alone, and one found already made is used only
+ * when this user owns it (check_owner): another user's is refused, by name.
+ */
+#include "security.h"
+#include "msg.h"
+
+#include <aclapi.h>
+#include <sddl.h>
+#include <stdio.h>
+#include <wchar.h>
+
+/* The current user's SID, and the owner the token gives what it creates. */
+static union { TOKEN_USER tu; unsigned char b[256]; } me;
+static union { TOKEN_OWNER to; unsigned char b[256]; } my_owner;
+
+static int read_token(const wchar_t *subject)
+{
+	static int done;
+	HANDLE token;
+	DWORD n, err;
+	BOOL ok;
+
+	if (done)
+		return 0;
+	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
+		return fail(L"OpenProcessToken", subject, GetLastError());
+	ok = GetTokenInformation(token, TokenUser, &me, sizeof me.b, &n) &&
+	    GetTokenInformation(token, TokenOwner, &my_owner, sizeof my_owner.b, &n);
+	err = GetLastError();
+	close_handle(token, L"<token>");
+	if (!ok)
+		return fail(L"GetTokenInformation", subject, err);
+	done = 1;
+	return 0;
+}
+
+/*
+ * Is object h this user's? Its owner must be the user, or the owner this
+ * user's token gives new objects (the user on Windows, Administrators when
+ * elevated, a group under Wine): nobody else can make an object with either.
+ * `owner` gets the owner's SID as text, for a message.
+ */
+int check_owner(HANDLE h, const wchar_t *subject, int *mine, wchar_t owner[96])
+{
+	PSECURITY_DESCRIPTOR sd = NULL;
+	PSID sid = NULL;
+	wchar_t *text;
+	DWORD err;
+	int rc;
+
+	*mine = 0;
+	if ((rc = read_token(subject)) != 0)
+		return rc;
+	err = GetSecurityInfo(h, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION, &sid, NULL, NULL, NULL, &sd);
+	if (err != ERROR_SUCCESS)
+		return fail(L"GetSecurityInfo", subject, err);
+	/* no owner at all (Wine gives objects made without a descriptor none) is nobody's */
+	*mine = sid != NULL && (EqualSid(sid, me.tu.User.Sid) || EqualSid(sid, my_owner.to.Owner));
+	wcscpy(owner, sid == NULL ? L"no owner" : L"unknown");
+	if (sid != NULL && ConvertSidToStringSidW(sid, &text)) {
+		swprintf(owner, 96, L"%ls", text);
+		LocalFree(text);
+	}
+	LocalFree(sd);
+	return 0;
+}
+
+/*
+ * Security attributes that let the current user, and nobody else, at an
+ * object. Built from the token's user SID: under Wine the OWNER RIGHTS SID
+ * denies even the owner, and no descriptor at all means no DACL, open to all.
+ */
+int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject)
+{
+	static union { ACL acl; unsigned char b[256]; } acl;
+	static SECURITY_DESCRIPTOR sd;
+	int rc;
+
+	if ((rc = read_token(subject)) != 0)
+		return rc;
+	if (!InitializeAcl(&acl.acl, sizeof acl.b, ACL_REVISION))
+		return fail(L"InitializeAcl", subject, GetLastError());
+	if (!AddAccessAllowedAce(&acl.acl, ACL_REVISION, STANDARD_RIGHTS_ALL | SPECIFIC_RIGHTS_ALL,
+	    me.tu.User.Sid))
+		return fail(L"AddAccessAllowedAce", subject, GetLastError());
+	if (!InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION))
+		return fail(L"InitializeSecurityDescriptor", subject, GetLastError());
+	if (!SetSecurityDescriptorDacl(&sd, TRUE, &acl.acl, FALSE))
+		return fail(L"SetSecurityDescriptorDacl", subject, GetLastError());
+	sa->nLength = sizeof *sa;
+	sa->lpSecurityDescriptor = &sd;
+	sa->bInheritHandle = FALSE;
+	return 0;
+}
+
+/*
+ * After a Create*ExW of the named object `full` (h and its GetLastError):
+ * one that exists already is fine when this user owns it, since the other
+ * side may have made it; one another user owns could fake a signal, end a
+ * hold or fake a writer's death, and is refused, as is a name held by
+ * another kind of object. Returns 0, or the exit code with *h closed.
+ */
+static int claim(HANDLE *h, DWORD err, const wchar_t *call, const wchar_t *full, const wchar_t *kind)
+{
+	wchar_t owner[96];
+	int rc, mine;
+
+	if (*h == NULL && err == ERROR_INVALID_HANDLE)
+		return failx(EXIT_SYSTEM, L"%ls(\"%ls\"): the name belongs to an object "
+		    L"of another kind (error 6)", call, full);
+	if (*h == NULL)
+		return fail(call, full, err);
+	if (err != ERROR_ALREADY_EXISTS)
+		return 0;
+	if ((rc = check_owner(*h, full, &mine, owner)) == 0 && !mine)
+		rc = failx(EXIT_SYSTEM, L"%ls(\"%ls\"): the %ls exists and another user "
+		    L"owns it (%ls)", call, full, kind, owner);
+	if (rc != 0) {
+		close_handle(*h, full);
+		*h = NULL;
+	}
+	return rc;
+}
+
+/*
+ * Opens or creates NAME+SUFFIX: the manual-reset event ".ready", or with
+ * `counting` the semaphore ".done" (each reader that has finished adds one,
+ * so none is lost when two finish at once), asking only for what waiting and
+ * signalling need; claim() says which existing ones will do.
+ */
+int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suffix, int counting,
+    HANDLE *ev)
+{
+	wchar_t full[NAME_MAX + 8];
+
+	swprintf(full, NAME_MAX + 8, L"%ls%ls", name, suffix);
+	*ev = counting ? CreateSemaphoreExW(sa, 0, MAXLONG, full, 0,
+	    SYNCHRONIZE | SEMAPHORE_MODIFY_STATE | READ_CONTROL) :
+	    CreateEventExW(sa, full, CREATE_EVENT_MANUAL_RESET,
+	    SYNCHRONIZE | EVENT_MODIFY_STATE | READ_CONTROL);
+	return claim(ev, GetLastError(), counting ? L"CreateSemaphoreExW" : L"CreateEventExW", full,
+	    counting ? L"semaphore" : L"event");
+}
+
+/*
+ * NAME.writer: a mutex the writer owns for as long as it works on NAME. It
+ * lets it go when it ends well; if it ends any other way (killed, crashed,
+ * failed) the system marks the mutex abandoned, and a waiting reader learns
+ * at once that no data is coming. One that exists already (claim()) is
+ * waited for: a reader may own it for a moment; a second or so at most.
+ */
+int own_writer_mutex(SECURITY_ATTRIBUTES *sa, const wchar_t *name, HANDLE *m)
+{
+	wchar_t full[NAME_MAX + 8];
+	DWORD err, r;
+	int rc;
+
+	swprintf(full, NAME_MAX + 8, L"%ls.writer", name);
+	*m = CreateMutexExW(sa, full, CREATE_MUTEX_INITIAL_OWNER,
+	    SYNCHRONIZE | MUTEX_MODIFY_STATE | READ_CONTROL);
+	err = GetLastError();
+	if ((rc = claim(m, err, L"CreateMutexExW", full, L"mutex")) != 0 || err != ERROR_ALREADY_EXISTS)
+		return rc;
+	if ((r = WaitForSingleObject(*m, 1500)) != WAIT_OBJECT_0 && r != WAIT_ABANDONED) {
+		close_handle(*m, full);
+		*m = NULL;
+		return failx(EXIT_SYSTEM, L"\"%ls\": another writer of this name is at work", full);
+	}
+	return 0;
+}
