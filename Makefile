@@ -49,9 +49,17 @@ all: $(PROGS)
 deps:
 	@sh tests/deps.sh
 
+# each program's own files besides its main one
+fmwrite_PARTS =
+fmread_PARTS = output.c header.c wait.c follow.c
+PARTS = $(fmwrite_PARTS) $(fmread_PARTS)
+
+$(B)/fmwrite.exe $(B)/inject/fmwrite.exe: $(fmwrite_PARTS)
+$(B)/fmread.exe $(B)/inject/fmread.exe: $(fmread_PARTS)
+
 $(B)/%.exe: %.c $(SRC) $(HDR) | $(DEPS)
 	@mkdir -p $(B)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SRC) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $($*_PARTS) $(SRC) $(LDLIBS)
 
 demo: $(PROGS)
 	$(WINE) cmd /c demo.bat $(NOSTDIN)
@@ -100,11 +108,11 @@ $(VALIDATOR): | $(DEPS)
 
 lint: $(VALIDATOR) | $(DEPS)
 	$(VALIDATOR) .github/workflows/windows.yml
-	clang-tidy --quiet fmwrite.c fmread.c $(SRC) -- --target=x86_64-w64-mingw32 -std=c11
+	clang-tidy --quiet fmwrite.c fmread.c $(PARTS) $(SRC) -- --target=x86_64-w64-mingw32 -std=c11
 	cppcheck -q --error-exitcode=1 --enable=warning,style,performance,portability \
 		--std=c11 --platform=win64 -D_WIN32 -D_WIN64 --inline-suppr \
 		--suppress=missingIncludeSystem --suppress=variableScope \
-		fmwrite.c fmread.c $(SRC) tests/*.c bench/*.c
+		fmwrite.c fmread.c $(PARTS) $(SRC) tests/*.c bench/*.c
 
 # every .c outside tests/ also builds with clang and for 32-bit Windows
 # (MinGW, and the MSVC ABI: clang-cl with Wine's SDK, compiled only); and
@@ -112,13 +120,13 @@ lint: $(VALIDATOR) | $(DEPS)
 # and acquire loads must show (tests/order.sh)
 compile-check: | $(DEPS)
 	@mkdir -p $(B)/i686
-	$(CLANG) $(CFLAGS) -fsyntax-only fmwrite.c fmread.c $(SRC) bench/writefile.c bench/mapwrite.c bench/pipe.c
+	$(CLANG) $(CFLAGS) -fsyntax-only fmwrite.c fmread.c $(PARTS) $(SRC) bench/writefile.c bench/mapwrite.c bench/pipe.c
 	$(CC32) $(CFLAGS) -fsyntax-only bench/writefile.c bench/mapwrite.c bench/pipe.c
 	clang $(CFLAGS) -fsyntax-only bench/sumbench.c
-	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmwrite.exe fmwrite.c $(SRC) $(LDLIBS)
-	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmread.exe fmread.c $(SRC) $(LDLIBS)
+	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmwrite.exe fmwrite.c $(fmwrite_PARTS) $(SRC) $(LDLIBS)
+	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmread.exe fmread.c $(fmread_PARTS) $(SRC) $(LDLIBS)
 	$(CLANGCL) --target=i686-pc-windows-msvc $(WINESDK) /D_UCRT /W4 /WX -Wconversion \
-		-Wno-sign-conversion /Zs fmwrite.c fmread.c $(SRC) tests/e2e.c
+		-Wno-sign-conversion /Zs fmwrite.c fmread.c $(PARTS) $(SRC) tests/e2e.c
 	sh tests/order.sh $(B)
 
 # the same programs, with tests/inject.h failing their Nth Win32 call (e2e)
@@ -128,7 +136,7 @@ INJECT = \
 
 $(INJECT): $(B)/inject/%.exe: %.c $(SRC) $(HDR) tests/inject.h tests/inject.c | $(DEPS)
 	@mkdir -p $(B)/inject
-	$(CC) $(CFLAGS) $(LDFLAGS) -include tests/inject.h -o $@ $< $(SRC) tests/inject.c $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -include tests/inject.h -o $@ $< $($*_PARTS) $(SRC) tests/inject.c $(LDLIBS)
 
 $(B)/e2e.exe: tests/e2e.c memdata.h | $(DEPS)
 	@mkdir -p $(B)

@@ -52,6 +52,9 @@ enum {
 #define NOT_YET (-1)    /* not there or not complete yet: worth waiting for */
 #define HALTED (-3)     /* work stopped by Ctrl+C or by the other half's failure; unsaid */
 #define BAD_BLOCK (-5)  /* a block does not match its sum; unsaid */
+#define FOLLOW (-6)              /* check_header: a writer at work, to follow */
+#define NOT_FOLLOWED (-7)        /* follow: version-1 data, which cannot be followed */
+#define STALLED (-8)             /* follow: nothing new for --wait seconds */
 
 #define NAME_MAX 260              /* an object name, with its prefix */
 #define FM_PATH 32768             /* the longest path Windows takes, in wchar_t */

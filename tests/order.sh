@@ -9,7 +9,7 @@ set -eu
 out=${1:-build}/a64
 mkdir -p "$out"
 failed=0
-for f in blocks fmwrite fmread; do
+for f in blocks fmwrite header; do
 	clang --target=aarch64-w64-mingw32 -isystem /usr/share/mingw-w64/include \
 		-std=c11 -O2 -S -o "$out/$f.s" "$f.c"
 done
@@ -25,5 +25,5 @@ want() {
 }
 want blocks stlr 1 "a block's published count, stored with release"
 want fmwrite stlr 2 "the final published count and state, stored with release"
-want fmread ldar 2 "state and published count, loaded with acquire"
+want header ldar 2 "state and published count, loaded with acquire"
 exit $failed
