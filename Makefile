@@ -50,7 +50,7 @@ deps:
 	@sh tests/deps.sh
 
 # each program's own files besides its main one
-fmwrite_PARTS =
+fmwrite_PARTS = replace.c writebehind.c
 fmread_PARTS = output.c header.c wait.c follow.c
 PARTS = $(fmwrite_PARTS) $(fmread_PARTS)
 

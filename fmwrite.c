@@ -24,8 +24,10 @@
 #include "memdata.h"
 #include "msg.h"
 #include "names.h"
+#include "replace.h"
 #include "security.h"
 #include "views.h"
+#include "writebehind.h"
 
 #include <wchar.h>
 
@@ -81,150 +83,20 @@ static const struct option options[] = {
  * an exception may have to abandon it from any thread.
  */
 static struct writer {
-	HANDLE file;             /* the new file, beside FILE until it takes its place */
+	struct new_file nf;      /* beside FILE until it takes its place */
 	HANDLE map, ready, done;
 	HANDLE writer;           /* NAME.writer, owned until the end: let go only if it ends well */
-	int swapped;             /* the new file is FILE now */
 	struct place where;      /* FILE, through links: the new file goes in its folder */
-	wchar_t temp[FM_PATH];   /* the new file's name until then */
 	wchar_t name[NAME_MAX];
 	struct window v[2];      /* onto the mapping, one for each half of the fill */
-} wr = { .file = INVALID_HANDLE_VALUE };
-
-/*
- * May FILE be replaced? A pipe or a device may not, nor a read-only file
- * (Windows refuses to rename over one; Wine, run as root, would not), nor a
- * non-empty file that is not a MEMORYDATA file, unless --force. FILE is only read here: it stays byte for
- * byte as it is until a complete new file takes its place.
- */
-static int may_replace(const struct args *a, const struct place *pl)
-{
-	unsigned char head[8];
-	LARGE_INTEGER size;
-	DWORD attrs, got = 0;
-	HANDLE f;
-	int rc = 0;
-
-	if (!pl->exists)
-		return 0;
-	if (!pl->disk)
-		return failx(EXIT_SYSTEM, L"\"%ls\" is not a file but a pipe or a device", a->file);
-	if ((attrs = GetFileAttributesW(pl->path)) == INVALID_FILE_ATTRIBUTES)
-		return fail(L"GetFileAttributesW", a->file, GetLastError());
-	if (attrs & FILE_ATTRIBUTE_READONLY)
-		return failx(EXIT_SYSTEM, L"\"%ls\" is read-only", a->file);
-	if (a->force)
-		return 0;
-	/* shared every way: a holding writer or a reader may have it open */
-	f = CreateFileW(pl->path, GENERIC_READ, SHARE_ALL, NULL, OPEN_EXISTING, 0, NULL);
-	if (f == INVALID_HANDLE_VALUE)
-		return fail(L"CreateFileW", a->file, GetLastError());
-	if (!GetFileSizeEx(f, &size))
-		rc = fail(L"GetFileSizeEx", a->file, GetLastError());
-	else if (size.QuadPart > 0 && !ReadFile(f, head, sizeof head, &got, NULL))
-		rc = fail(L"ReadFile", a->file, GetLastError());
-	else if (size.QuadPart > 0 && !md_is_ours(head, got))
-		rc = failx(EXIT_DATA, L"\"%ls\" exists and is not a MEMORYDATA file "
-		    L"(--force replaces it)", a->file);
-	close_handle(f, a->file);
-	return rc;
-}
-
-/*
- * The new file, made in FILE's folder so that one rename puts it in FILE's
- * place: "FILE.fmwrite-PID-N.tmp". A writer that is killed leaves it behind
- * under that name; the next one makes another, so it is never in the way.
- */
-static int create_temp(struct writer *w)
-{
-	const struct place *pl = &w->where;
-	DWORD err = ERROR_FILE_EXISTS;
-	int n;
-
-	for (n = 0; n < 100 && err == ERROR_FILE_EXISTS; n++) {
-		if (swprintf(w->temp, FM_PATH, L"%.*ls%.200ls.fmwrite-%lu-%d.tmp", (int)pl->leaf,
-		    pl->path, pl->path + pl->leaf, (unsigned long)GetCurrentProcessId(), n) < 0)
-			return fail(L"CreateFileW", pl->path, ERROR_FILENAME_EXCED_RANGE);
-		/* DELETE: it is renamed into place, or removed, through this handle */
-		w->file = CreateFileW(w->temp, GENERIC_READ | GENERIC_WRITE | DELETE, FILE_SHARE_READ,
-		    NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
-		if (w->file != INVALID_HANDLE_VALUE)
-			return 0;
-		err = GetLastError();
-	}
-	return fail(L"CreateFileW", w->temp, err);
-}
-
-/* Sets the file's last-write time to now. */
-static int touch(HANDLE file, const wchar_t *subject)
-{
-	FILETIME now;
-
-	GetSystemTimeAsFileTime(&now);
-	return SetFileTime(file, NULL, NULL, &now) ? 0 : fail(L"SetFileTime", subject, GetLastError());
-}
-
-/*
- * The new file takes FILE's place in one rename, through the handle that
- * wrote it (SetFileInformationByHandle, FileRenameInfo): no name is looked up
- * in between, it works while the file is mapped, and while another program
- * has FILE open it fails rather than waits or breaks in. A reader of the old
- * file keeps the old file. MoveFileExW would need the handle closed first,
- * and ReplaceFileW the same.
- */
-static int take_place(const struct args *a, struct writer *w)
-{
-	static union {
-		FILE_RENAME_INFO ri;
-		/* cppcheck-suppress unusedStructMember ; room for the name after ri */
-		unsigned char b[sizeof(FILE_RENAME_INFO) + FM_PATH * sizeof(wchar_t)];
-	} r;
-	DWORD len, err;
-
-	/* the NT form of "\\?\C:\dir\FILE": a name without a folder would be taken
-	 * from the current folder under Wine (and renamed in place on Windows) */
-	memset(&r.ri, 0, sizeof r.ri);
-	swprintf(r.ri.FileName, FM_PATH, L"\\??\\%ls", w->where.path + 4);
-	len = (DWORD)(wcslen(r.ri.FileName) * sizeof(wchar_t));
-	r.ri.ReplaceIfExists = TRUE;
-	r.ri.FileNameLength = len;
-	if (SetFileInformationByHandle(w->file, FileRenameInfo, &r, (DWORD)sizeof r.ri + len)) {
-		w->swapped = 1;
-		set_fate(L"\"%ls\" holds the new data", a->file);
-		return 0;
-	}
-	err = GetLastError();
-	if (err == ERROR_ACCESS_DENIED || err == ERROR_SHARING_VIOLATION)
-		return failx(EXIT_SYSTEM, L"cannot replace \"%ls\": another program has it open, "
-		    L"or it is read-only (error %lu)", a->file, (unsigned long)err);
-	return fail(L"SetFileInformationByHandle", a->file, err);
-}
-
-/*
- * Closes the new file; unless it has taken FILE's place, removes it first,
- * through the handle (by name only if that fails). Its mapping and views
- * must be gone: a mapped file cannot be removed.
- */
-static void close_file(struct writer *w)
-{
-	FILE_DISPOSITION_INFO gone = { TRUE };
-	int removed;
-
-	if (w->file == INVALID_HANDLE_VALUE)
-		return;
-	removed = w->swapped || SetFileInformationByHandle(w->file, FileDispositionInfo, &gone, sizeof gone);
-	close_handle(w->file, w->temp);
-	w->file = INVALID_HANDLE_VALUE;
-	if (!removed && !DeleteFileW(w->temp))
-		warn(L"DeleteFileW", w->temp, GetLastError());
-}
+} wr = { .nf = { .file = INVALID_HANDLE_VALUE } };
 
 /* After a fault in a view (abort_with has let go of the views): leave nothing behind. */
 static void abandon(void)
 {
 	close_handle(wr.map, wr.name);
 	wr.map = NULL;
-	close_file(&wr);
+	close_file(&wr.nf);
 }
 
 /*
@@ -240,7 +112,7 @@ static int create_mapping(struct writer *w, SECURITY_ATTRIBUTES *sa, DWORD prote
 	DWORD err;
 
 	/* with a file, the size extends it; without, it is the paging file's share */
-	w->map = CreateFileMappingW(w->file, sa, protect, (DWORD)(size >> 32), (DWORD)size, w->name);
+	w->map = CreateFileMappingW(w->nf.file, sa, protect, (DWORD)(size >> 32), (DWORD)size, w->name);
 	err = GetLastError();
 	if (w->map != NULL && err == ERROR_ALREADY_EXISTS) {
 		close_handle(w->map, w->name);
@@ -258,74 +130,6 @@ static int create_mapping(struct writer *w, SECURITY_ATTRIBUTES *sa, DWORD prote
 		    L"objects in Global\\ needs the SeCreateGlobalPrivilege privilege (an "
 		    L"administrator or a service has it) (error 5)", w->name);
 	return fail(L"CreateFileMappingW", w->name, err);
-}
-
-/*
- * Flushing behind the fill. On Windows, FlushViewOfFile writes a view's
- * dirty pages to the disk, and each window is flushed as the fill leaves it
- * (win_close): the disk works while the CPUs fill. Under Wine it is
- * msync(MS_ASYNC), which Linux takes as a no-op, so the data would reach the
- * disk only at the final FlushFileBuffers while the disk idled. There, and
- * only there (FlushFileBuffers also flushes the disk's own cache, a cost
- * Windows need not pay per window), each filled window wakes a thread that
- * flushes what is filled so far. Waking it is only a hint: if it fails, the
- * last flush does the work.
- */
-static int flush_view_writes(void)
-{
-	return GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version") == NULL;
-}
-
-struct flusher {
-	HANDLE file;
-	HANDLE filled;           /* auto-reset: a window was filled */
-	HANDLE thread;           /* NULL: no flushing behind */
-	volatile LONG over;      /* the fill has ended */
-	volatile DWORD err;      /* the first failed flush, 0 if none */
-};
-
-static DWORD WINAPI flush_behind(void *arg)
-{
-	struct flusher *f = arg;
-	DWORD r;
-
-	/* the timeout bounds the wait for `over` should a wake be lost */
-	while ((r = WaitForSingleObject(f->filled, 100)) != WAIT_FAILED && !f->over)
-		if (r == WAIT_OBJECT_0 && !FlushFileBuffers(f->file)) {
-			f->err = GetLastError();
-			break;
-		}
-	return 0;
-}
-
-/* Without it (no file, or no event or thread to be had) the fill goes on. */
-static void start_flusher(struct flusher *f, HANDLE file)
-{
-	memset(f, 0, sizeof *f);
-	f->file = file;
-	if (file == INVALID_HANDLE_VALUE || flush_view_writes())
-		return;
-	f->filled = CreateEventW(NULL, FALSE, FALSE, NULL);
-	if (f->filled != NULL)
-		f->thread = CreateThread(NULL, 0, flush_behind, f, 0, NULL);
-}
-
-/*
- * Stops the flushing thread; returns the error of a failed flush, or 0.
- * After Ctrl+C a flush under way is not waited for beyond 200 ms: the
- * thread is left to the process's end (hence a static flusher).
- */
-static DWORD end_flusher(struct flusher *f)
-{
-	if (f->thread != NULL) {
-		InterlockedExchange(&f->over, 1);
-		SetEvent(f->filled);
-		if (WaitForSingleObject(f->thread, interrupted ? 200 : INFINITE) != WAIT_OBJECT_0)
-			return 0;
-		close_handle(f->thread, L"<thread>");
-	}
-	close_handle(f->filled, L"<event>");
-	return f->err;
 }
 
 /* What each half of the fill keeps: its blocks and their sums; the rest is shared. */
@@ -518,7 +322,7 @@ static int write_all_of(const struct args *a, struct writer *w)
 	if (!a->no_file && (rc = may_replace(a, &w->where)) != 0)
 		return rc;
 	/* once the name is ours: should this writer stop short, waiting readers hear of it */
-	if ((!a->no_file && (rc = create_temp(w)) != 0) ||
+	if ((!a->no_file && (rc = create_temp(&w->nf, &w->where)) != 0) ||
 	    (rc = create_mapping(w, &sa, PAGE_READWRITE, md_file_size(a->count), 0)) != 0 ||
 	    (rc = own_writer_mutex(&sa, w->name, &w->writer)) != 0 ||
 	    (rc = open_event(&sa, w->name, L".ready", 0, &w->ready)) != 0 ||
@@ -535,21 +339,21 @@ static int write_all_of(const struct args *a, struct writer *w)
 	v[0].access = FILE_MAP_WRITE;
 	v[0].subject = a->no_file ? w->name : a->file;
 	v[1] = v[0];
-	on_fault(v, EXIT_SYSTEM, L"writing", L"the disk failed", a->no_file ? NULL : w->temp);
+	on_fault(v, EXIT_SYSTEM, L"writing", L"the disk failed", a->no_file ? NULL : w->nf.temp);
 	progress_start(&progress, a, L"writing", v[0].size);
-	rc = write_data(v, &progress, a->count, w->file);
+	rc = write_data(v, &progress, a->count, w->nf.file);
 	progress_end(&progress);
 	if (rc != 0) {
 		win_close(&v[0]);        /* a mapped file cannot be removed; v[1] is closed */
 		return rc;
 	}
 	/* writes through views leave the last-write time as it was at the start (Windows) */
-	if (!a->no_file && (rc = touch(w->file, a->file)) != 0)
+	if (!a->no_file && (rc = touch(w->nf.file, a->file)) != 0)
 		return rc;
 	/* the last moment Ctrl+C can leave FILE as it was: a flush can take seconds */
 	if (interrupted)
 		return interrupted_while(L"flushing", v[0].subject);
-	if (!a->no_file && (rc = take_place(a, w)) != 0)
+	if (!a->no_file && (rc = take_place(&w->nf, &w->where, a->file)) != 0)
 		return rc;
 	if (a->no_file)
 		set_fate(L"");           /* written: what is held is memory, lost on exit anyway */
@@ -571,7 +375,7 @@ static int write_file(const struct args *a)
 	rc = write_all_of(a, &wr);
 
 	close_handle(wr.map, wr.name);
-	close_file(&wr);             /* removed, unless it is FILE now */
+	close_file(&wr.nf);          /* removed, unless it is FILE now */
 	/* not holding: a reader waiting for FILE can open it only now */
 	if (rc == 0 && a->hold == 0 && !SetEvent(wr.ready))
 		rc = fail(L"SetEvent", wr.name, GetLastError());

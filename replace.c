@@ -1,0 +1,140 @@
+/*
+ * replace.c - FILE is never written in place: a new file is made beside it
+ * (create_temp), filled and flushed, and only then takes FILE's place in
+ * one rename (take_place); whatever stops the writer before, FILE is as it
+ * was, and the new file is removed (close_file). may_replace says first
+ * whether FILE may be replaced at all.
+ */
+#include "replace.h"
+#include "memdata.h"
+#include "msg.h"
+
+#include <stdio.h>
+#include <wchar.h>
+
+/*
+ * May FILE be replaced? A pipe or a device may not, nor a read-only file
+ * (Windows refuses to rename over one; Wine, run as root, would not), nor a
+ * non-empty file that is not a MEMORYDATA file, unless --force. FILE is only read here: it stays byte for
+ * byte as it is until a complete new file takes its place.
+ */
+int may_replace(const struct args *a, const struct place *pl)
+{
+	unsigned char head[8];
+	LARGE_INTEGER size;
+	DWORD attrs, got = 0;
+	HANDLE f;
+	int rc = 0;
+
+	if (!pl->exists)
+		return 0;
+	if (!pl->disk)
+		return failx(EXIT_SYSTEM, L"\"%ls\" is not a file but a pipe or a device", a->file);
+	if ((attrs = GetFileAttributesW(pl->path)) == INVALID_FILE_ATTRIBUTES)
+		return fail(L"GetFileAttributesW", a->file, GetLastError());
+	if (attrs & FILE_ATTRIBUTE_READONLY)
+		return failx(EXIT_SYSTEM, L"\"%ls\" is read-only", a->file);
+	if (a->force)
+		return 0;
+	/* shared every way: a holding writer or a reader may have it open */
+	f = CreateFileW(pl->path, GENERIC_READ, SHARE_ALL, NULL, OPEN_EXISTING, 0, NULL);
+	if (f == INVALID_HANDLE_VALUE)
+		return fail(L"CreateFileW", a->file, GetLastError());
+	if (!GetFileSizeEx(f, &size))
+		rc = fail(L"GetFileSizeEx", a->file, GetLastError());
+	else if (size.QuadPart > 0 && !ReadFile(f, head, sizeof head, &got, NULL))
+		rc = fail(L"ReadFile", a->file, GetLastError());
+	else if (size.QuadPart > 0 && !md_is_ours(head, got))
+		rc = failx(EXIT_DATA, L"\"%ls\" exists and is not a MEMORYDATA file "
+		    L"(--force replaces it)", a->file);
+	close_handle(f, a->file);
+	return rc;
+}
+
+/*
+ * The new file, made in FILE's folder so that one rename puts it in FILE's
+ * place: "FILE.fmwrite-PID-N.tmp". A writer that is killed leaves it behind
+ * under that name; the next one makes another, so it is never in the way.
+ */
+int create_temp(struct new_file *w, const struct place *pl)
+{
+	DWORD err = ERROR_FILE_EXISTS;
+	int n;
+
+	for (n = 0; n < 100 && err == ERROR_FILE_EXISTS; n++) {
+		if (swprintf(w->temp, FM_PATH, L"%.*ls%.200ls.fmwrite-%lu-%d.tmp", (int)pl->leaf,
+		    pl->path, pl->path + pl->leaf, (unsigned long)GetCurrentProcessId(), n) < 0)
+			return fail(L"CreateFileW", pl->path, ERROR_FILENAME_EXCED_RANGE);
+		/* DELETE: it is renamed into place, or removed, through this handle */
+		w->file = CreateFileW(w->temp, GENERIC_READ | GENERIC_WRITE | DELETE, FILE_SHARE_READ,
+		    NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+		if (w->file != INVALID_HANDLE_VALUE)
+			return 0;
+		err = GetLastError();
+	}
+	return fail(L"CreateFileW", w->temp, err);
+}
+
+/* Sets the file's last-write time to now. */
+int touch(HANDLE file, const wchar_t *subject)
+{
+	FILETIME now;
+
+	GetSystemTimeAsFileTime(&now);
+	return SetFileTime(file, NULL, NULL, &now) ? 0 : fail(L"SetFileTime", subject, GetLastError());
+}
+
+/*
+ * The new file takes FILE's place in one rename, through the handle that
+ * wrote it (SetFileInformationByHandle, FileRenameInfo): no name is looked up
+ * in between, it works while the file is mapped, and while another program
+ * has FILE open it fails rather than waits or breaks in. A reader of the old
+ * file keeps the old file. MoveFileExW would need the handle closed first,
+ * and ReplaceFileW the same.
+ */
+int take_place(struct new_file *w, const struct place *pl, const wchar_t *shown)
+{
+	static union {
+		FILE_RENAME_INFO ri;
+		/* cppcheck-suppress unusedStructMember ; room for the name after ri */
+		unsigned char b[sizeof(FILE_RENAME_INFO) + FM_PATH * sizeof(wchar_t)];
+	} r;
+	DWORD len, err;
+
+	/* the NT form of "\\?\C:\dir\FILE": a name without a folder would be taken
+	 * from the current folder under Wine (and renamed in place on Windows) */
+	memset(&r.ri, 0, sizeof r.ri);
+	swprintf(r.ri.FileName, FM_PATH, L"\\??\\%ls", pl->path + 4);
+	len = (DWORD)(wcslen(r.ri.FileName) * sizeof(wchar_t));
+	r.ri.ReplaceIfExists = TRUE;
+	r.ri.FileNameLength = len;
+	if (SetFileInformationByHandle(w->file, FileRenameInfo, &r, (DWORD)sizeof r.ri + len)) {
+		w->swapped = 1;
+		set_fate(L"\"%ls\" holds the new data", shown);
+		return 0;
+	}
+	err = GetLastError();
+	if (err == ERROR_ACCESS_DENIED || err == ERROR_SHARING_VIOLATION)
+		return failx(EXIT_SYSTEM, L"cannot replace \"%ls\": another program has it open, "
+		    L"or it is read-only (error %lu)", shown, (unsigned long)err);
+	return fail(L"SetFileInformationByHandle", shown, err);
+}
+
+/*
+ * Closes the new file; unless it has taken FILE's place, removes it first,
+ * through the handle (by name only if that fails). Its mapping and views
+ * must be gone: a mapped file cannot be removed.
+ */
+void close_file(struct new_file *w)
+{
+	FILE_DISPOSITION_INFO gone = { TRUE };
+	int removed;
+
+	if (w->file == INVALID_HANDLE_VALUE)
+		return;
+	removed = w->swapped || SetFileInformationByHandle(w->file, FileDispositionInfo, &gone, sizeof gone);
+	close_handle(w->file, w->temp);
+	w->file = INVALID_HANDLE_VALUE;
+	if (!removed && !DeleteFileW(w->temp))
+		warn(L"DeleteFileW", w->temp, GetLastError());
+}
