@@ -41,10 +41,10 @@ PROGS = \
 	$(B)/fmwrite.exe \
 	$(B)/fmread.exe
 
-.PHONY: all deps demo test unit fuzz-check fuzz e2e host lint compile-check bench clean \
+.PHONY: all examples deps demo test unit fuzz-check fuzz e2e host lint compile-check bench clean \
 	cmake-msvc cmake-mingw e2e-msvc e2e-cmake-mingw e2e-builds demo-cmake-mingw
 
-all: $(PROGS)
+all: $(PROGS) $(EXAMPLES)
 
 deps:
 	@sh tests/deps.sh
@@ -60,6 +60,17 @@ $(B)/fmread.exe $(B)/inject/fmread.exe: $(fmread_PARTS)
 $(B)/%.exe: %.c $(SRC) $(HDR) | $(DEPS)
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $($*_PARTS) $(SRC) $(LDLIBS)
+
+# the two examples a learner can copy (examples/), each a file of its own
+EXAMPLES = \
+	$(B)/examples/writer.exe \
+	$(B)/examples/reader.exe
+
+examples: $(EXAMPLES)
+
+$(EXAMPLES): $(B)/examples/%.exe: examples/%.c | $(DEPS)
+	@mkdir -p $(B)/examples
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 demo: $(PROGS)
 	$(WINE) cmd /c demo.bat $(NOSTDIN)
@@ -108,11 +119,11 @@ $(VALIDATOR): | $(DEPS)
 
 lint: $(VALIDATOR) | $(DEPS)
 	$(VALIDATOR) .github/workflows/windows.yml
-	clang-tidy --quiet fmwrite.c fmread.c $(PARTS) $(SRC) -- --target=x86_64-w64-mingw32 -std=c11
+	clang-tidy --quiet fmwrite.c fmread.c $(PARTS) $(SRC) examples/*.c -- --target=x86_64-w64-mingw32 -std=c11
 	cppcheck -q --error-exitcode=1 --enable=warning,style,performance,portability \
 		--std=c11 --platform=win64 -D_WIN32 -D_WIN64 --inline-suppr \
 		--suppress=missingIncludeSystem --suppress=variableScope \
-		fmwrite.c fmread.c $(PARTS) $(SRC) tests/*.c bench/*.c
+		fmwrite.c fmread.c $(PARTS) $(SRC) examples/*.c tests/*.c bench/*.c
 
 # every .c outside tests/ also builds with clang and for 32-bit Windows
 # (MinGW, and the MSVC ABI: clang-cl with Wine's SDK, compiled only); and
@@ -126,7 +137,7 @@ compile-check: | $(DEPS)
 	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmwrite.exe fmwrite.c $(fmwrite_PARTS) $(SRC) $(LDLIBS)
 	$(CC32) $(CFLAGS) $(LDFLAGS) -o $(B)/i686/fmread.exe fmread.c $(fmread_PARTS) $(SRC) $(LDLIBS)
 	$(CLANGCL) --target=i686-pc-windows-msvc $(WINESDK) /D_UCRT /W4 /WX -Wconversion \
-		-Wno-sign-conversion /Zs fmwrite.c fmread.c $(PARTS) $(SRC) tests/e2e.c
+		-Wno-sign-conversion /Zs fmwrite.c fmread.c $(PARTS) $(SRC) examples/*.c tests/e2e.c
 	sh tests/order.sh $(B)
 
 # the same programs, with tests/inject.h failing their Nth Win32 call (e2e)
@@ -150,7 +161,7 @@ define run_e2e
 		{ echo "e2e: FAILED (exit $$(cat $(1)/e2e.rc)), or it ended before its last line"; exit 1; }
 endef
 
-e2e: $(PROGS) $(INJECT) $(B)/e2e.exe
+e2e: $(PROGS) $(INJECT) $(EXAMPLES) $(B)/e2e.exe
 	$(call run_e2e,$(B))
 
 # The same sources built with CMake (CMakeLists.txt): with clang-cl for the
@@ -187,7 +198,7 @@ demo-cmake-mingw: cmake-mingw
 	$(WINE) cmd /c demo.bat $(B)\\cmake-mingw $(NOSTDIN)
 
 # the MinGW and the MSVC-ABI suites side by side, each one's output whole
-e2e-builds: $(PROGS) $(INJECT) $(B)/e2e.exe cmake-msvc
+e2e-builds: $(PROGS) $(INJECT) $(EXAMPLES) $(B)/e2e.exe cmake-msvc
 	@$(MAKE) --no-print-directory -j2 --output-sync=target e2e e2e-msvc
 
 # baselines for `make bench`: a WriteFile writer, a one-view mapping writer,

@@ -872,10 +872,55 @@ static int ctrl_c(HANDLE proc)
 	return ok;
 }
 
+static void let_go(const wchar_t *name);
+
+/*
+ * Once complete, the data a holder serves cannot be changed through its
+ * mapping: it is made anew read-only after the rename, and a view for
+ * writing is refused (error 5) on Windows.
+ */
+static void held_read_only(void)
+{
+	char name[260], *err, *p, *q;
+	wchar_t wname[260];
+	size_t len;
+	HANDLE w, m;
+	void *view = NULL;
+	DWORD why = 0;
+
+	w = start(L"fmwrite --hold 60 -n 10 ro.bin", L"w1");
+	said(L"w1", "holding");
+	err = slurp(L"w1.err", &len);
+	name[0] = 0;
+	if ((p = strstr(err, "holding \"")) != NULL && (q = strchr(p + 9, '"')) != NULL && q - p - 9 < 260)
+		snprintf(name, sizeof name, "%.*s", (int)(q - p - 9), p + 9);
+	free(err);
+	swprintf(wname, 260, L"%hs", name);
+	m = OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE, FALSE, wname);
+	if (m != NULL && (view = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0)) == NULL)
+		why = GetLastError();
+	else if (m == NULL)
+		why = GetLastError();
+	/* Wine maps a PAGE_READONLY section for writing all the same (measured) */
+	if (under_wine())
+		skip(1, "the held mapping refuses a view for writing: Wine grants one, Windows refuses "
+		    "it (error 5)");
+	else
+		truth("live: the held mapping of complete data cannot be mapped for writing (error 5)",
+		    name[0] != 0 && view == NULL && why == ERROR_ACCESS_DENIED);
+	if (view != NULL)
+		UnmapViewOfFile(view);
+	if (m != NULL)
+		CloseHandle(m);
+	if (name[0] != 0)
+		let_go(wname);
+	judge("... and its holder lets go as ever", w, L"w1", 0, "", "*a reader has finished; letting go\n");
+}
+
 static void test_live(void)
 {
 	char *want = seq(1000);
-	HANDLE w;
+	HANDLE w, m;
 	ULONGLONG t0;
 
 	w = start(L"fmwrite --hold 60 -n 1000 live.bin", L"w1");
@@ -902,6 +947,13 @@ static void test_live(void)
 	expect("two writers: a reader gets the first one's data", L"fmread -q two.bin", 0, want, "");
 	judge("two writers: the first finishes normally", w, L"w1", 0, "", "*a reader has finished; letting go\n");
 	free(want);
+	held_read_only();
+
+	/* counts an earlier holder's readers left in NAME.done are not readers of this data */
+	m = CreateSemaphoreW(sd_of(L"mine"), 1, 10000, L"Local\\e2e-stale.done");
+	expect("a stale count in NAME.done does not end a new hold", L"fmwrite --no-file --name e2e-stale "
+	    L"--hold 2 -n 3", 0, "", "fmwrite: wrote 3*fmwrite: holding*fmwrite: the time is up; letting go\n");
+	CloseHandle(m);
 }
 
 static void test_no_file(void)
@@ -1251,6 +1303,16 @@ static void test_foreign_mappings(void)
 	free(want);
 	CloseHandle(m);
 
+	/* an object with no owner at all is nobody's: not this user's (Wine makes
+	 * such objects when no descriptor is given; Windows gives them the creator) */
+	if (under_wine()) {
+		m = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, L"Local\\e2e-noone");
+		expect("a mapping with no owner is not read as this user's", L"fmread -q --name e2e-noone", 3, "",
+		    "fmread: \"Local\\e2e-noone\": another user owns this mapping (no owner); not read\n");
+		CloseHandle(m);
+	} else {
+		skip(1, "a mapping with no owner: Windows always gives an object its creator as owner");
+	}
 	m = fake(L"Local\\e2e-zero", 4096, nothing);
 	expect("a mapping whose header is all zero is not written yet: incomplete", L"fmread -q --name e2e-zero",
 	    3, "", "fmread: \"Local\\e2e-zero\": incomplete: its writer is still writing it\n");
@@ -1975,6 +2037,9 @@ static void test_messages(void)
 	    "slowly.bin: valid, 20000000 integers, checksum ????????????????\n", "");
 	judge("... whose writer ends well", w, L"w1", 0, "", "fmwrite: wrote 20000000 integers*");
 	DeleteFileW(L"slowly.bin");
+	/* DEL and the C1 controls (0x9B is a one-character CSI) are shown too */
+	expect("a name with DEL and a C1 control: both shown as <0xHH>", L"fmread a\x7F" L"b\x9B" L"c.bin", 2, "",
+	    "fmread: CreateFileW(\"a<0x7F>b<0x9B>c.bin\"): * (error *)\n");
 	long_lines();
 }
 
@@ -2934,6 +2999,55 @@ static void test_injection(void)
 	free(want);
 }
 
+/* ---- examples/: what a learner copies must work ---- */
+
+/* "0\r\n1\r\n...": what reader.exe prints (stdout in text mode) for n integers */
+static char *seq_crlf(unsigned n)
+{
+	char *s = malloc((size_t)n * 12 + 1), *p = s;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%u\r\n", i);
+	*p = 0;
+	return s;
+}
+
+/*
+ * The writer holds its mapping; the reader prints the 1000 integers; a
+ * second writer refuses the taken name; the mapping is this user's alone;
+ * with no writer, the reader says so. Run as a learner runs them.
+ */
+static void test_examples(void)
+{
+	wchar_t writer[MAX_PATH + 40], reader[MAX_PATH + 40];
+	char *want = seq_crlf(1000);
+	struct result r;
+	HANDLE w, m;
+	int i;
+
+	swprintf(writer, MAX_PATH + 40, L"\"%ls\\examples\\writer.exe\"", bindir);
+	swprintf(reader, MAX_PATH + 40, L"\"%ls\\examples\\reader.exe\"", bindir);
+	expect("examples: the reader with no writer: error 2, exit 2", reader, 2, "",
+	    "reader: OpenFileMappingW failed (error 2)\r\n");
+	swprintf(writer + wcslen(writer), 8, L" 6");     /* holds 6 s, then ends on its own */
+	w = start(writer, L"w1");
+	for (i = 0; i < 1500 && size_of(L"w1.out") <= 0 && WaitForSingleObject(w, 20) == WAIT_TIMEOUT; i++)
+		;
+	run(writer, &r);
+	verdict("examples: a second writer refuses the name the first holds", &r, 2, "",
+	    "writer: a new mapping (the name is taken) failed (error 183)\r\n");
+	release(&r);
+	m = OpenFileMappingW(READ_CONTROL, FALSE, L"Local\\fm-example");
+	truth("examples: the writer's mapping is open to this user alone", m != NULL && user_only(m));
+	if (m != NULL)
+		CloseHandle(m);
+	expect("examples: the reader prints the 1000 integers the writer published", reader, 0, want, "");
+	judge("examples: the writer said what it held, and ended well", w, L"w1", 0,
+	    "writer: 1000 integers in Local\\fm-example\r\n", "");
+	free(want);
+}
+
 /* ---- the fuzzer's corpus, through the real program ---- */
 
 /*
@@ -3104,12 +3218,12 @@ int wmain(int argc, wchar_t **argv)
 	RUN(test_foreign_files, 10);
 	RUN(test_unicode, 4);
 	RUN(test_names, 9);
-	RUN(test_live, 10);
+	RUN(test_live, 13);
 	RUN(test_no_file, 22);
 	RUN(test_wait, 9);
 	RUN(test_outlive, 3);
 	RUN(test_closed_pipe, 2);
-	RUN(test_foreign_mappings, 17);
+	RUN(test_foreign_mappings, 18);
 	RUN(test_security, 6);
 	RUN(test_refused_writes, 17);
 	RUN(test_not_files, 5);
@@ -3117,13 +3231,14 @@ int wmain(int argc, wchar_t **argv)
 	RUN(test_flipping, 3);
 	RUN(test_kill_points, 4);
 	RUN(test_interrupted, 31);
-	RUN(test_messages, 22);
+	RUN(test_messages, 23);
 	RUN(test_many_readers, 24);
 	RUN(test_follow, 42);
 	RUN(test_flushes_and_faults, 10);
 	RUN(test_large, 7);
 	RUN(test_corpus, 2);
 	RUN(test_injection, 15);
+	RUN(test_examples, 5);
 	RUN(test_demo, 1);
 	if (getenv("E2E_ONLY") != NULL) {
 		const char *p = getenv("E2E_ONLY");

@@ -49,7 +49,7 @@ void fm_slow_wait(void); /* FM_SLOW_WAIT: a wait starts that late */
 #define CreateFileW(...) FM_INJECT(INVALID_HANDLE_VALUE, CreateFileW(__VA_ARGS__))
 #define CreateThread(...) FM_INJECT((HANDLE)NULL, CreateThread(__VA_ARGS__))
 #define DeleteFileW(...) FM_INJECT(FALSE, DeleteFileW(__VA_ARGS__))
-/* interrupt_event() is the program's (fmlib.h), where the call is made */
+/* interrupt_event() is the program's (console.h), where the call is made */
 #define FlushFileBuffers(file) (fm_before_flush(file, interrupt_event()), \
 	FM_INJECT(FALSE, FlushFileBuffers(file)))
 #define FlushViewOfFile(base, n) (fm_raise(base), fm_busy() ? FALSE : \
