@@ -58,19 +58,19 @@ static int set_value(struct args *a, const struct option *o, const wchar_t *val)
 
 	if (o->kind == OPT_STRING) {
 		if (*val == 0 || wcslen(val) > NAME_MAX - 8)
-			return failx(EXIT_USAGE, L"bad name \"%ls\": 1 to %d characters (see --help)",
+			return fail_with(EXIT_USAGE, L"bad name \"%ls\": 1 to %d characters (see --help)",
 			    val, NAME_MAX - 8);
 		*(const wchar_t **)to = val;
 	} else if (o->kind == OPT_READERS) {
 		if (!parse_number(val, 1, MAX_READERS, to))
-			return failx(EXIT_USAGE, L"bad number of readers \"%ls\": give a whole "
+			return fail_with(EXIT_USAGE, L"bad number of readers \"%ls\": give a whole "
 			    L"number from 1 to %u (see --help)", val, MAX_READERS);
 	} else if (o->kind == OPT_SECONDS) {
 		if (!parse_number(val, 0, MAX_SECONDS, to))
-			return failx(EXIT_USAGE, L"bad number of seconds \"%ls\": give a whole "
+			return fail_with(EXIT_USAGE, L"bad number of seconds \"%ls\": give a whole "
 			    L"number from 0 to %u (see --help)", val, MAX_SECONDS);
 	} else if (!parse_number(val, 1, MD_MAXCOUNT, to)) {
-		return failx(EXIT_USAGE, L"bad count \"%ls\": give a whole number "
+		return fail_with(EXIT_USAGE, L"bad count \"%ls\": give a whole number "
 		    L"from 1 to 2147483648 (see --help)", val);
 	}
 	return -1;
@@ -80,9 +80,9 @@ static int set_value(struct args *a, const struct option *o, const wchar_t *val)
 static int set_file(struct args *a, const wchar_t *s)
 {
 	if (a->file)
-		return failx(EXIT_USAGE, L"more than one FILE: \"%ls\" (see --help)", s);
+		return fail_with(EXIT_USAGE, L"more than one FILE: \"%ls\" (see --help)", s);
 	if (s[wcsspn(s, L" \t")] == 0)
-		return failx(EXIT_USAGE, L"FILE \"%ls\" is empty or blank (see --help)", s);
+		return fail_with(EXIT_USAGE, L"FILE \"%ls\" is empty or blank (see --help)", s);
 	a->file = s;
 	return -1;
 }
@@ -106,10 +106,10 @@ int parse_args(int argc, wchar_t **argv, const struct option *opts,
 	for (i = 1; i < argc; i++) {
 		s = argv[i];
 		if (options && (is(s, L"-h") || is(s, L"--help") || is(s, L"/?"))) {
-			return say(L"%ls%ls", usage, exit_codes);
+			return print_text(L"%ls%ls", usage, exit_codes);
 		}
 		if (options && is(s, L"--version")) {
-			return say(L"%ls %ls\n", prog, FM_VERSION);
+			return print_text(L"%ls %ls\n", prog, FM_VERSION);
 		}
 		if (options && is(s, L"--")) {
 			options = 0;
@@ -119,11 +119,11 @@ int parse_args(int argc, wchar_t **argv, const struct option *opts,
 		} else if (is(s, L"-q") || is(s, L"--quiet")) {
 			a->quiet = 1;
 		} else if ((o = find_option(opts, s, &val)) == NULL) {
-			return failx(EXIT_USAGE, L"unknown option \"%ls\" (see --help)", s);
+			return fail_with(EXIT_USAGE, L"unknown option \"%ls\" (see --help)", s);
 		} else if (o->kind == OPT_FLAG) {
 			*(int *)((char *)a + o->offset) = 1;
 		} else if (val == NULL && (val = argv[++i]) == NULL) {
-			return failx(EXIT_USAGE, L"option \"%ls\" needs a value (see --help)", s);
+			return fail_with(EXIT_USAGE, L"option \"%ls\" needs a value (see --help)", s);
 		} else if ((rc = set_value(a, o, val)) >= 0) {
 			return rc;
 		}

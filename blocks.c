@@ -44,7 +44,7 @@ static int win_copy(struct window *w, uint64_t pos, void *buf, size_t n, int int
 		if ((rc = win_at(w, pos, &p, &avail)) != 0)
 			return rc;
 		if (avail == 0)
-			return failx(EXIT_DATA, L"\"%ls\": %hs", w->subject, md_reason(MD_ETRUNCATED));
+			return fail_with(EXIT_DATA, L"\"%ls\": %hs", w->subject, md_reason(MD_ETRUNCATED));
 		m = n < avail ? n : avail;
 		memcpy(into_view ? p : b, into_view ? b : p, m);
 	}
@@ -79,7 +79,7 @@ static int block_end(struct blocks *b, uint64_t end)
 /*
  * Takes data[first..first+n-1], in order: fills it (`fill`, the writer) or
  * sums it as it is, block by block. Returns 0, BAD_BLOCK when a block does
- * not match its sum (unsaid), or the exit code of a failure said.
+ * not match its sum (not reported), or the exit code of a failure said.
  */
 int blocks_add(struct blocks *b, int32_t *data, size_t n, uint64_t first, int fill)
 {

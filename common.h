@@ -49,16 +49,35 @@ enum {
 	EXIT_INTERNAL   /* a bug: an exception nobody expected */
 };
 
-#define NOT_YET (-1)    /* not there or not complete yet: worth waiting for */
-#define HALTED (-3)     /* work stopped by Ctrl+C or by the other half's failure; unsaid */
-#define BAD_BLOCK (-5)  /* a block does not match its sum; unsaid */
-#define FOLLOW (-6)              /* check_header: a writer at work, to follow */
-#define NOT_FOLLOWED (-7)        /* follow: version-1 data, which cannot be followed */
-#define STALLED (-8)             /* follow: nothing new for --wait seconds */
+/*
+ * What a function found, when it is not an exit code: one of these, for its
+ * caller to act on (and to say, if anything is to be said). They share the
+ * int with the exit codes (0..6), so they are negative.
+ */
+enum outcome {
+	NOT_YET = -1,        /* not there or not complete yet: worth waiting for */
+	NOT_OURS = -2,       /* a live mapping that is not to be read: read the file */
+	HALTED = -3,         /* stopped by Ctrl+C or by the other half's failure; not reported */
+	WRITING = -4,        /* a live mapping of FILE's writer, still writing */
+	BAD_BLOCK = -5,      /* a block does not match its sum; not reported */
+	FOLLOW = -6,         /* check_header: a writer at work, to follow */
+	NOT_FOLLOWED = -7,   /* follow: version-1 data, which cannot be followed */
+	STALLED = -8         /* follow: nothing new for --wait seconds */
+};
 
 #define NAME_MAX 260              /* an object name, with its prefix */
 #define FM_PATH 32768             /* the longest path Windows takes, in wchar_t */
 
 extern const wchar_t *prog;  /* "fmwrite" or "fmread", for every line */
+
+/*
+ * Is this Wine? Its ntdll says so; Windows' has no such export. Only the
+ * workarounds for Linux ask (views.c, writebehind.c), each in a function
+ * named for what it works around.
+ */
+static inline int under_wine(void)
+{
+	return GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version") != NULL;
+}
 
 #endif /* COMMON_H */

@@ -28,9 +28,9 @@ static BOOL WINAPI on_ctrl(DWORD type)
 int watch_interrupts(void)
 {
 	if ((stop = CreateEventW(NULL, TRUE, FALSE, NULL)) == NULL)
-		return fail(L"CreateEventW", L"<Ctrl+C>", GetLastError());
+		return fail_call(L"CreateEventW", L"<Ctrl+C>", GetLastError());
 	if (!SetConsoleCtrlHandler(on_ctrl, TRUE))
-		return fail(L"SetConsoleCtrlHandler", L"<Ctrl+C>", GetLastError());
+		return fail_call(L"SetConsoleCtrlHandler", L"<Ctrl+C>", GetLastError());
 	return 0;
 }
 
@@ -45,6 +45,6 @@ int interrupted_while(const wchar_t *doing, const wchar_t *subject)
 	static volatile LONG said;
 
 	if (InterlockedExchange(&said, 1) == 0)
-		msg(L"interrupted while %ls \"%ls\"", doing, subject);
+		say_error(L"interrupted while %ls \"%ls\"", doing, subject);
 	return EXIT_INTERRUPTED;
 }

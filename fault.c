@@ -18,7 +18,7 @@
 static struct window *volatile fault_win[FAULT_WINDOWS];
 
 /* Unmaps every view a fault could be in: the program is ending (abort_with). */
-void let_go_of_views(void)
+void release_views(void)
 {
 	int i;
 
@@ -49,9 +49,9 @@ void abort_with(int code, const wchar_t *fmt, ...)
 	if (was != 0)
 		Sleep(INFINITE);
 	va_start(ap, fmt);
-	vmsg_ending(fmt, ap);
+	say_error_ending(fmt, ap);
 	va_end(ap);
-	let_go_of_views();
+	release_views();
 	if (fault_abandon != NULL)
 		fault_abandon();
 	TerminateProcess(GetCurrentProcess(), (UINT)code);

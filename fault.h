@@ -14,7 +14,7 @@ void off_fault(struct window w[2]);
 void on_abort(void (*abandon)(void));
 void abort_with(int code, const wchar_t *fmt, ...);
 extern volatile LONG aborting;   /* the id of the thread in abort_with, 0 if none */
-void let_go_of_views(void);
+void release_views(void);
 
 void watch_window(struct window *w, int on);
 void catch_crashes(void);

@@ -148,12 +148,12 @@ static int check_header(struct window w[2], int can_wait, int follow, const wcha
 	if (st == MD_EINCOMPLETE && can_wait)
 		return NOT_YET;
 	if (st == MD_EINCOMPLETE)
-		return failx(EXIT_DATA, L"\"%ls\"%ls: incomplete: %ls", w[0].subject, via, live != NULL ?
+		return fail_with(EXIT_DATA, L"\"%ls\"%ls: incomplete: %ls", w[0].subject, via, live != NULL ?
 		    L"its writer is still writing it" : L"its writer stopped before it finished");
 	if (st != MD_OK)
-		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", w[0].subject, via, md_reason(st));
+		return fail_with(EXIT_DATA, L"\"%ls\"%ls: %hs", w[0].subject, via, md_reason(st));
 	if (live == NULL && w[0].size != md_size(h))
-		return failx(EXIT_DATA, L"\"%ls\": %llu bytes after the end of its data: not a "
+		return fail_with(EXIT_DATA, L"\"%ls\": %llu bytes after the end of its data: not a "
 		    L"MEMORYDATA file as written", w[0].subject,
 		    (unsigned long long)(w[0].size - md_size(h)));
 	return 0;
@@ -172,7 +172,7 @@ static int print_all(struct window *w, const struct md_header *h, struct progres
 	rc = win_each(w, 0, h->count, print, &pr, NULL);
 	/* the last block goes out only when what was printed is what was checked */
 	if (rc == 0 && md_sum_final(&pr.sum) != h->checksum)
-		rc = failx(EXIT_DATA, L"\"%ls\"%ls: the data changed while it was printed; "
+		rc = fail_with(EXIT_DATA, L"\"%ls\"%ls: the data changed while it was printed; "
 		    L"the output is not valid", w->subject, via);
 	if ((rc = end_output(rc)) == HALTED)
 		rc = interrupted_while(L"printing", w->subject);
@@ -218,7 +218,7 @@ static int show(struct window w[2], const struct args *a, int can_wait, const wc
 	for (k = 0; k < 2; k++)
 		blocks_end(&pass[k].blocks);
 	if (rc == BAD_BLOCK)
-		rc = failx(EXIT_DATA, L"\"%ls\"%ls: %hs", w[0].subject, via, md_reason(MD_EBLOCKSUM));
+		rc = fail_with(EXIT_DATA, L"\"%ls\"%ls: %hs", w[0].subject, via, md_reason(MD_EBLOCKSUM));
 	md_sum_join(&pass[0].blocks.sum, &pass[1].blocks.sum);
 	bad = rc == 0 && md_sum_final(&pass[0].blocks.sum) != h.checksum;
 	if (rc == 0 && !bad && !a->check)
@@ -227,7 +227,7 @@ static int show(struct window w[2], const struct args *a, int can_wait, const wc
 	if (rc != 0)
 		return rc;
 	if (bad)
-		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", w[0].subject, via, md_reason(MD_ECHECKSUM));
+		return fail_with(EXIT_DATA, L"\"%ls\"%ls: %hs", w[0].subject, via, md_reason(MD_ECHECKSUM));
 	if (a->check)
 		return summary(w[0].subject, &h, via);
 	return 0;
@@ -255,21 +255,21 @@ static int read_file(const struct args *a, int can_wait)
 		/* not there yet, or its writer still has it */
 		if (can_wait && (err == ERROR_FILE_NOT_FOUND || err == ERROR_SHARING_VIOLATION))
 			return NOT_YET;
-		return fail(L"CreateFileW", a->file, err);
+		return fail_call(L"CreateFileW", a->file, err);
 	}
 	if (!GetFileSizeEx(file, &size)) {
-		rc = fail(L"GetFileSizeEx", a->file, GetLastError());
+		rc = fail_call(L"GetFileSizeEx", a->file, GetLastError());
 		goto out;
 	}
 	/* an empty file cannot even be mapped (ERROR_FILE_INVALID): say why */
 	if ((uint64_t)size.QuadPart < sizeof(struct md_header)) {
-		rc = failx(EXIT_DATA, L"\"%ls\": %hs", a->file, md_reason(MD_ESHORT));
+		rc = fail_with(EXIT_DATA, L"\"%ls\": %hs", a->file, md_reason(MD_ESHORT));
 		goto out;
 	}
 	/* size 0: the mapping is as large as the file */
 	map = CreateFileMappingW(file, NULL, PAGE_READONLY, 0, 0, NULL);
 	if (map == NULL) {
-		rc = fail(L"CreateFileMappingW", a->file, GetLastError());
+		rc = fail_call(L"CreateFileMappingW", a->file, GetLastError());
 		goto out;
 	}
 	w[0].map = map, w[0].size = (uint64_t)size.QuadPart, w[0].access = FILE_MAP_READ;
@@ -277,7 +277,7 @@ static int read_file(const struct args *a, int can_wait)
 	w[1] = w[0];
 	on_fault(w, EXIT_DATA, L"reading", L"the file changed or could not be read", NULL);
 	if (!said_reading)
-		info(a, L"reading file \"%ls\"", a->file);
+		say_info(a, L"reading file \"%ls\"", a->file);
 	said_reading = 1;            /* once, however many looks it takes */
 	rc = show(w, a, can_wait, NULL);
 out:
@@ -288,7 +288,7 @@ out:
 	return rc;
 }
 
-/* Tells a holding writer that its data has been read, so it can let go. */
+/* Tells a holding writer that its data has been read, so it can release it. */
 static void report_done(const wchar_t *name)
 {
 	wchar_t full[NAME_MAX + 8];
@@ -298,7 +298,7 @@ static void report_done(const wchar_t *name)
 	if ((done = OpenSemaphoreW(SEMAPHORE_MODIFY_STATE, FALSE, full)) == NULL)
 		return;                  /* nobody is holding: nobody to tell */
 	if (!ReleaseSemaphore(done, 1, NULL))
-		warn(L"ReleaseSemaphore", full, GetLastError());
+		warn_call(L"ReleaseSemaphore", full, GetLastError());
 	close_handle(done, full);
 }
 
@@ -315,7 +315,7 @@ static int read_live(const struct args *a, const wchar_t *name, HANDLE map, int 
 		w[1] = w[0];
 		on_fault(w, EXIT_DATA, L"reading", L"the mapping could not be read", NULL);
 		if (!said_attached)
-			info(a, L"attached to live mapping \"%ls\"", name);
+			say_info(a, L"attached to live mapping \"%ls\"", name);
 		said_attached = 1;       /* once, however many looks it takes */
 		rc = show(w, a, can_wait, name);
 		win_close(&w[0]);
@@ -327,9 +327,6 @@ static int read_live(const struct args *a, const wchar_t *name, HANDLE map, int 
 		report_done(name);
 	return rc;
 }
-
-#define NOT_OURS (-2)            /* a live mapping that is not to be read */
-#define WRITING (-4)             /* a live mapping of FILE's writer, still writing */
 
 static struct place where;       /* FILE, located (read_any) */
 
@@ -349,10 +346,10 @@ static int trusted(const struct args *a, const wchar_t *name, HANDLE map, int ca
 	if ((rc = check_owner(map, name, &ok, owner)) != 0)
 		return rc;
 	if (!ok && a->file == NULL)
-		return failx(EXIT_DATA, L"\"%ls\": another user owns this mapping (%ls); not read",
+		return fail_with(EXIT_DATA, L"\"%ls\": another user owns this mapping (%ls); not read",
 		    name, owner);
 	if (!ok) {
-		note(L"not reading live mapping \"%ls\": another user owns it (%ls); reading the file",
+		say_note(L"not reading live mapping \"%ls\": another user owns it (%ls); reading the file",
 		    name, owner);
 		return NOT_OURS;
 	}
@@ -361,11 +358,11 @@ static int trusted(const struct args *a, const wchar_t *name, HANDLE map, int ca
 	/* FILE's writer at work on its new file: what a follower is for */
 	if (ok == MAPS_NEW_FILE && a->follow)
 		return 0;
-	/* gone: under Wine, a holder between its rename and its mapping made anew */
+	/* gone: under Wine, a holder between its rename and its mapping recreated */
 	if (ok == MAPS_NEW_FILE || (ok == MAPS_GONE && can_wait))
 		return WRITING;
 	if (ok != MAPS_FILE) {
-		note(L"not reading live mapping \"%ls\": %ls \"%ls\"; reading the file", name,
+		say_note(L"not reading live mapping \"%ls\": %ls \"%ls\"; reading the file", name,
 		    ok == MAPS_UNKNOWN ? L"the system cannot name the file it maps, to compare it with" :
 		    L"it is not a mapping of", a->file);
 		return NOT_OURS;
@@ -376,7 +373,7 @@ static int trusted(const struct args *a, const wchar_t *name, HANDLE map, int ca
 /*
  * After FILE was read from the file: if a holder now holds FILE's mapping
  * and that file is the very file read (it was read between the holder's
- * rename and its mapping made anew, under Wine), it has been read: say so.
+ * rename and its mapping recreated, under Wine), it has been read: say so.
  */
 static void done_if_held(const struct args *a, const wchar_t *name)
 {
@@ -406,15 +403,15 @@ static int attempt(const struct args *a, const wchar_t *name, int can_wait)
 			return read_live(a, name, map, can_wait);
 		close_handle(map, name);
 		if (rc == WRITING)
-			return can_wait ? NOT_YET : failx(EXIT_DATA, L"\"%ls\" (live mapping \"%ls\"): "
+			return can_wait ? NOT_YET : fail_with(EXIT_DATA, L"\"%ls\" (live mapping \"%ls\"): "
 			    L"incomplete: its writer is still writing it", a->file, name);
 		if (rc != NOT_OURS)
 			return rc;
 	} else if (err != ERROR_FILE_NOT_FOUND) {
-		return fail(L"OpenFileMappingW", name, err);
+		return fail_call(L"OpenFileMappingW", name, err);
 	}
 	if (a->file == NULL)
-		return can_wait ? NOT_YET : fail(L"OpenFileMappingW", name, err);
+		return can_wait ? NOT_YET : fail_call(L"OpenFileMappingW", name, err);
 	if ((rc = read_file(a, can_wait)) == 0 && !a->check)
 		done_if_held(a, name);
 	return rc;
@@ -442,7 +439,7 @@ static int read_any(const struct args *a)
 		return rc;
 	while ((rc = attempt(a, name, a->wait > 0)) == NOT_YET) {
 		if (wt.writer_died) {
-			rc = failx(EXIT_DATA, L"\"%ls\": its writer ended without finishing (killed, "
+			rc = fail_with(EXIT_DATA, L"\"%ls\": its writer ended without finishing (killed, "
 			    L"crashed or failed); nothing was printed", a->file != NULL ? a->file : name);
 			break;
 		}
@@ -450,7 +447,7 @@ static int read_any(const struct args *a)
 			/* made before the next look, so no signal falls in between */
 			if ((rc = owner_only(&sa, name)) != 0 || (rc = open_event(&sa, name, L".ready", 0, &wt.ready)) != 0)
 				break;
-			info(a, L"waiting up to %llu s for \"%ls\"", (unsigned long long)a->wait, name);
+			say_info(a, L"waiting up to %llu s for \"%ls\"", (unsigned long long)a->wait, name);
 			continue;
 		}
 		if ((rc = wait_once(a, name, &wt, end)) != NOT_YET)
@@ -472,6 +469,6 @@ int wmain(int argc, wchar_t **argv)
 	if ((rc = parse_args(argc, argv, options, usage, &a)) >= 0)
 		return rc;
 	if (a.file == NULL && a.name == NULL)
-		return failx(EXIT_USAGE, L"no FILE given (see --help)");
+		return fail_with(EXIT_USAGE, L"no FILE given (see --help)");
 	return read_any(&a);
 }

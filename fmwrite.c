@@ -85,13 +85,13 @@ static const struct option options[] = {
 static struct writer {
 	struct new_file nf;      /* beside FILE until it takes its place */
 	HANDLE map, ready, done;
-	HANDLE writer;           /* NAME.writer, owned until the end: let go only if it ends well */
+	HANDLE writer;           /* NAME.writer, owned until the end: released only if it ends well */
 	struct place where;      /* FILE, through links: the new file goes in its folder */
 	wchar_t name[NAME_MAX];
 	struct window v[2];      /* onto the mapping, one for each half of the fill */
 } wr = { .nf = { .file = INVALID_HANDLE_VALUE } };
 
-/* After a fault in a view (abort_with has let go of the views): leave nothing behind. */
+/* After a fault in a view (abort_with has released the views): leave nothing behind. */
 static void abandon(void)
 {
 	close_handle(wr.map, wr.name);
@@ -102,8 +102,8 @@ static void abandon(void)
 /*
  * A mapping by that name that exists already belongs to someone else, who
  * would read or change what we write: refuse it, as any other kind of object.
- * `size` 0 maps the whole file as it is. `again`: the name was just let go
- * of by this writer, and a reader may still hold the old mapping open;
+ * `size` 0 maps the whole file as it is. `again`: the name was just released
+ * by this writer, and a reader may still hold the old mapping open;
  * NOT_YET then says "not free yet", to try again.
  */
 static int create_mapping(struct writer *w, SECURITY_ATTRIBUTES *sa, DWORD protect, uint64_t size,
@@ -117,19 +117,19 @@ static int create_mapping(struct writer *w, SECURITY_ATTRIBUTES *sa, DWORD prote
 	if (w->map != NULL && err == ERROR_ALREADY_EXISTS) {
 		close_handle(w->map, w->name);
 		w->map = NULL;
-		return again ? NOT_YET : failx(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): the name is "
+		return again ? NOT_YET : fail_with(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): the name is "
 		    L"already taken by another program", w->name);
 	}
 	if (w->map != NULL)
 		return 0;
 	if (err == ERROR_INVALID_HANDLE)
-		return failx(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): the name belongs to an "
+		return fail_with(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): the name belongs to an "
 		    L"object of another kind (error 6)", w->name);
 	if (err == ERROR_ACCESS_DENIED && wcsncmp(w->name, L"Global\\", 7) == 0)
-		return failx(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): access denied: creating "
+		return fail_with(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): access denied: creating "
 		    L"objects in Global\\ needs the SeCreateGlobalPrivilege privilege (an "
 		    L"administrator or a service has it) (error 5)", w->name);
-	return fail(L"CreateFileMappingW", w->name, err);
+	return fail_call(L"CreateFileMappingW", w->name, err);
 }
 
 /* What each half of the fill keeps: its blocks and their sums; the rest is shared. */
@@ -213,7 +213,7 @@ static int write_data(struct window w[2], struct progress *progress, uint64_t co
 			rc = EXIT_SYSTEM;
 	flush_err = end_flusher(&flusher);
 	if (flush_err != 0 && (rc == 0 || rc == HALTED))
-		return fail(L"FlushFileBuffers", w[0].subject, flush_err);
+		return fail_call(L"FlushFileBuffers", w[0].subject, flush_err);
 	if (rc == HALTED)
 		return interrupted_while(L"writing", w[0].subject);
 	if (rc != 0)
@@ -223,11 +223,11 @@ static int write_data(struct window w[2], struct progress *progress, uint64_t co
 	if ((rc = mark(&w[0], MD_WRITING, sum, count)) != 0)
 		return rc;
 	if (file != INVALID_HANDLE_VALUE && !FlushFileBuffers(file))
-		return fail(L"FlushFileBuffers", w[0].subject, GetLastError());
+		return fail_call(L"FlushFileBuffers", w[0].subject, GetLastError());
 	if ((rc = mark(&w[0], MD_COMPLETE, sum, count)) != 0)
 		return rc;
 	if (file != INVALID_HANDLE_VALUE && !FlushFileBuffers(file))
-		return fail(L"FlushFileBuffers", w[0].subject, GetLastError());
+		return fail_call(L"FlushFileBuffers", w[0].subject, GetLastError());
 	return 0;
 }
 
@@ -235,10 +235,10 @@ static int write_data(struct window w[2], struct progress *progress, uint64_t co
 static void say_holding(const struct args *a, const struct writer *w)
 {
 	if (a->readers == 1)
-		info(a, L"holding \"%ls\" for readers: until one has read it, Ctrl+C, or %llu s",
+		say_info(a, L"holding \"%ls\" for readers: until one has read it, Ctrl+C, or %llu s",
 		    w->name, (unsigned long long)a->hold);
 	else
-		info(a, L"holding \"%ls\" for readers: until %llu have read it, Ctrl+C, or %llu s",
+		say_info(a, L"holding \"%ls\" for readers: until %llu have read it, Ctrl+C, or %llu s",
 		    w->name, (unsigned long long)a->readers, (unsigned long long)a->hold);
 }
 
@@ -246,7 +246,7 @@ static void say_holding(const struct args *a, const struct writer *w)
  * Keeps the mapping until --readers readers are done (each adds one to the
  * semaphore NAME.done), Ctrl+C, or time is up. The console's input is left
  * alone: it is shared with the shell (with `start /b`, the user's next
- * command), and nothing typed is for us. A mapping still to be made anew
+ * command), and nothing typed is for us. A mapping still to be recreated
  * (w->map NULL: a follower still prints from the old one) is tried every
  * 10 ms meanwhile; the follower, done, counts as a reader all the same.
  */
@@ -273,27 +273,27 @@ static int hold(const struct args *a, struct writer *w, SECURITY_ATTRIBUTES *sa)
 			break;
 	}
 	if (r == WAIT_FAILED)
-		return fail(L"WaitForMultipleObjects", w->name, GetLastError());
+		return fail_call(L"WaitForMultipleObjects", w->name, GetLastError());
 	if (r == WAIT_OBJECT_0 + 1)
 		return interrupted_while(L"holding", w->name);
 	if (a->readers == 1)
-		info(a, L"%ls; letting go", r == WAIT_OBJECT_0 ? L"a reader has finished" : L"the time is up");
+		say_info(a, L"%ls; letting go", r == WAIT_OBJECT_0 ? L"a reader has finished" : L"the time is up");
 	else if (r == WAIT_OBJECT_0)
-		info(a, L"%llu readers have finished; letting go", (unsigned long long)done);
+		say_info(a, L"%llu readers have finished; letting go", (unsigned long long)done);
 	else
-		info(a, L"the time is up (%llu of %llu readers finished); letting go",
+		say_info(a, L"the time is up (%llu of %llu readers finished); letting go",
 		    (unsigned long long)done, (unsigned long long)a->readers);
 	return 0;
 }
 
 /*
  * Under Wine a mapping names its file by the name it was opened with, the
- * new file's; made anew (read-only: the data is final), it names FILE,
+ * new file's; recreated (read-only: the data is final), it names FILE,
  * which readers check. On Windows it names FILE either way. A reader that
  * looked at the old one may hold it a moment, a follower until it has
  * printed all: a second here, then hold() goes on trying (w->map NULL).
  */
-static int make_anew(struct writer *w, SECURITY_ATTRIBUTES *sa)
+static int recreate_mapping(struct writer *w, SECURITY_ATTRIBUTES *sa)
 {
 	int rc, tries;
 
@@ -357,14 +357,14 @@ static int write_all_of(const struct args *a, struct writer *w)
 		return rc;
 	if (a->no_file)
 		set_fate(L"");           /* written: what is held is memory, lost on exit anyway */
-	info(a, L"wrote %llu integers to \"%ls\" (mapping \"%ls\")", (unsigned long long)a->count,
+	say_info(a, L"wrote %llu integers to \"%ls\" (mapping \"%ls\")", (unsigned long long)a->count,
 	    v[0].subject, w->name);
 	if (a->hold == 0)
 		return 0;                /* write_file signals once the file is free */
-	if (!a->no_file && (rc = make_anew(w, &sa)) != 0)
+	if (!a->no_file && (rc = recreate_mapping(w, &sa)) != 0)
 		return rc;
 	if (!SetEvent(w->ready))
-		return fail(L"SetEvent", w->name, GetLastError());
+		return fail_call(L"SetEvent", w->name, GetLastError());
 	return hold(a, w, &sa);
 }
 
@@ -378,10 +378,10 @@ static int write_file(const struct args *a)
 	close_file(&wr.nf);          /* removed, unless it is FILE now */
 	/* not holding: a reader waiting for FILE can open it only now */
 	if (rc == 0 && a->hold == 0 && !SetEvent(wr.ready))
-		rc = fail(L"SetEvent", wr.name, GetLastError());
+		rc = fail_call(L"SetEvent", wr.name, GetLastError());
 	/* ended well: let NAME.writer go; else it is left owned, abandoned at exit */
 	if (rc == 0 && wr.writer != NULL && !ReleaseMutex(wr.writer))
-		rc = fail(L"ReleaseMutex", wr.name, GetLastError());
+		rc = fail_call(L"ReleaseMutex", wr.name, GetLastError());
 	close_handle(wr.writer, wr.name);
 	close_handle(wr.done, wr.name);
 	close_handle(wr.ready, wr.name);
@@ -396,12 +396,12 @@ int wmain(int argc, wchar_t **argv)
 	if ((rc = parse_args(argc, argv, options, usage, &a)) >= 0)
 		return rc;
 	if (!a.no_file && a.file == NULL)
-		return failx(EXIT_USAGE, L"no FILE given (see --help)");
+		return fail_with(EXIT_USAGE, L"no FILE given (see --help)");
 	if (a.readers != 1 && a.hold == 0)
-		return failx(EXIT_USAGE, L"--readers is for --hold: without a hold no reader is "
+		return fail_with(EXIT_USAGE, L"--readers is for --hold: without a hold no reader is "
 		    L"waited for (see --help)");
 	if (a.no_file && (a.file != NULL || a.name == NULL || a.hold == 0))
-		return failx(EXIT_USAGE, L"--no-file takes no FILE and needs --name NAME and "
+		return fail_with(EXIT_USAGE, L"--no-file takes no FILE and needs --name NAME and "
 		    L"--hold SECONDS: without a holder the memory would vanish at once (see --help)");
 	/* until the new file takes FILE's place, every error line says FILE is as it was */
 	if (a.no_file)

@@ -96,12 +96,12 @@ static int look(struct window w[2], struct follower *f, const wchar_t *name, con
 	if (!f->started && h->version == 1)
 		return NOT_FOLLOWED;     /* no blocks to follow: read as without --follow */
 	if (*st != MD_OK && *st != MD_EINCOMPLETE)
-		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", w[0].subject, via, md_reason(*st));
+		return fail_with(EXIT_DATA, L"\"%ls\"%ls: %hs", w[0].subject, via, md_reason(*st));
 	if (!f->started) {
 		f->first = *h, f->started = 1;
 		blocks_start(&f->b, h, &w[0], 0);
 	} else if (h->count != f->first.count || h->block != f->first.block || h->published < f->done) {
-		return failx(EXIT_DATA, L"\"%ls\"%ls: its header changed while it was followed",
+		return fail_with(EXIT_DATA, L"\"%ls\"%ls: its header changed while it was followed",
 		    w[0].subject, via);
 	}
 	return 0;
@@ -126,21 +126,21 @@ static int follow_end(const struct args *a, struct follower *f, int rc, enum md_
 			return out_rc;
 	}
 	if (rc == STALLED)
-		return failx(EXIT_TIMEOUT, L"\"%ls\"%ls: nothing new for %llu s (--wait), its writer still "
+		return fail_with(EXIT_TIMEOUT, L"\"%ls\"%ls: nothing new for %llu s (--wait), its writer still "
 		    L"at work; %llu integers were checked%ls", subject, via, (unsigned long long)a->wait,
 		    (unsigned long long)f->done, and_printed);
 	if (rc == BAD_BLOCK)
-		return failx(EXIT_DATA, L"\"%ls\"%ls: the block from integer %llu does not match its "
+		return fail_with(EXIT_DATA, L"\"%ls\"%ls: the block from integer %llu does not match its "
 		    L"checksum: the data changed after it was written; %llu integers were checked%ls",
 		    subject, via, (unsigned long long)f->done, (unsigned long long)f->done, and_printed);
 	if (rc != 0)
 		return rc;
 	if (st != MD_OK)
-		return failx(EXIT_DATA, L"\"%ls\"%ls: its writer ended without finishing (killed, "
+		return fail_with(EXIT_DATA, L"\"%ls\"%ls: its writer ended without finishing (killed, "
 		    L"crashed or failed); %llu integers were checked%ls", subject, via,
 		    (unsigned long long)f->done, and_printed);
 	if (md_sum_final(&f->b.sum) != h->checksum)
-		return failx(EXIT_DATA, L"\"%ls\"%ls: %hs", subject, via, md_reason(MD_ECHECKSUM));
+		return fail_with(EXIT_DATA, L"\"%ls\"%ls: %hs", subject, via, md_reason(MD_ECHECKSUM));
 	return a->check ? summary(subject, h, via) : 0;
 }
 

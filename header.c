@@ -37,7 +37,7 @@ int sized(struct window w[2], const wchar_t *name, struct md_header *h, enum md_
 		return 0;
 	if ((rc = mapping_size(w[0].map, name, &w[0].size)) != 0)
 		return rc;
-	win_close(&w[0]);            /* views as long as the old size: made anew */
+	win_close(&w[0]);            /* views as long as the old size: made again */
 	win_close(&w[1]);
 	w[1].size = w[0].size;
 	*st = md_check_header(h, w[0].size);
@@ -57,10 +57,10 @@ int mapping_size(HANDLE map, const wchar_t *name, uint64_t *size)
 	void *p;
 
 	if ((p = MapViewOfFile(map, FILE_MAP_READ, 0, 0, sizeof h)) == NULL)
-		return fail(L"MapViewOfFile", name, GetLastError());
+		return fail_call(L"MapViewOfFile", name, GetLastError());
 	memcpy(&h, p, sizeof h);
 	if (!UnmapViewOfFile(p))
-		warn(L"UnmapViewOfFile", name, GetLastError());
+		warn_call(L"UnmapViewOfFile", name, GetLastError());
 	*size = sizeof h;
 	if (h.count == 0 || h.count > MD_MAXCOUNT)
 		return 0;
@@ -72,10 +72,10 @@ int mapping_size(HANDLE map, const wchar_t *name, uint64_t *size)
 
 		/* past the mapping's end: 5 (STATUS_INVALID_VIEW_SIZE), 87 if it starts past it */
 		return err == ERROR_ACCESS_DENIED || err == ERROR_INVALID_PARAMETER ? 0 :
-		    fail(L"MapViewOfFile", name, err);
+		    fail_call(L"MapViewOfFile", name, err);
 	}
 	*size = want;
 	if (!UnmapViewOfFile(p))
-		warn(L"UnmapViewOfFile", name, GetLastError());
+		warn_call(L"UnmapViewOfFile", name, GetLastError());
 	return 0;
 }

@@ -5,13 +5,14 @@
  * to stdout is itself an error; and the progress line on a console, which
  * a message wipes first. Lines are made whole by line.c, then written
  * under one lock. The names say the difference:
- *   fail(call, subject, err)  a failed system call: its line, EXIT_SYSTEM
- *   failx(code, fmt, ...)     any other error line: returns code
- *   msg(fmt, ...)             an error line with no exit code to return
- *   note(fmt, ...)            not an error, said even with -q
- *   info(a, fmt, ...)         what is going on; -q silences it
- *   warn(call, subject, err)  a release that failed: too late to matter
- *   say / say_escaped         stdout
+ *   fail_call(call, subject, err)  a failed system call's line; returns EXIT_SYSTEM
+ *   fail_with(code, fmt, ...)      any other error line; returns code
+ *   say_error(fmt, ...)            an error line with no exit code to return
+ *   say_note(fmt, ...)             not an error, said even with -q
+ *   say_info(a, fmt, ...)          what is going on; -q silences it
+ *   warn_call(call, subject, err)  a release that failed: too late to matter
+ *   print_text(fmt, ...)           text on stdout, as it is
+ *   print_line(fmt, ...)           one line on stdout, control characters shown
  */
 #include "msg.h"
 
@@ -63,7 +64,7 @@ static wchar_t fate[FM_PATH + 64];  /* what became of FILE: every error line end
 /*
  * Writes a whole line under the lock. On the way out after a crash the
  * lock may be held by this very thread (the crash was in here) or by one
- * that will never let go: then it is waited for a second at most, and the
+ * that will never release it: then it is waited for a second at most, and the
  * line written all the same.
  */
 static DWORD put_line(HANDLE h, const struct line *l, int ending)
@@ -120,9 +121,9 @@ static void vmsg(int error, int ending, const wchar_t *fmt, va_list ap)
 
 /*
  * The error line of the way out after an exception (fault.c): written even
- * if the lock is never let go (the crash may have been in here).
+ * if the lock is never released (the crash may have been in here).
  */
-void vmsg_ending(const wchar_t *fmt, va_list ap)
+void say_error_ending(const wchar_t *fmt, va_list ap)
 {
 	vmsg(1, 1, fmt, ap);
 }
@@ -149,10 +150,10 @@ static int say_line(const struct line *l)
 {
 	DWORD err = put_line(GetStdHandle(STD_OUTPUT_HANDLE), l, 0);
 
-	return err != 0 ? fail(L"WriteFile", L"<stdout>", err) : 0;
+	return err != 0 ? fail_call(L"WriteFile", L"<stdout>", err) : 0;
 }
 
-int say(const wchar_t *fmt, ...)
+int print_text(const wchar_t *fmt, ...)
 {
 	struct line l = LINE_INIT;
 	va_list ap;
@@ -167,7 +168,7 @@ int say(const wchar_t *fmt, ...)
 }
 
 /* One line on stdout, control characters escaped as on stderr, and a newline. */
-int say_escaped(const wchar_t *fmt, ...)
+int print_line(const wchar_t *fmt, ...)
 {
 	struct line text = LINE_INIT, l = LINE_INIT;
 	va_list ap;
@@ -186,7 +187,7 @@ int say_escaped(const wchar_t *fmt, ...)
 }
 
 /* An error line that no exit code goes with (a fault, an internal error). */
-void msg(const wchar_t *fmt, ...)
+void say_error(const wchar_t *fmt, ...)
 {
 	va_list ap;
 
@@ -196,7 +197,7 @@ void msg(const wchar_t *fmt, ...)
 }
 
 /* A line that says what is going on; -q silences it, not the errors. */
-void info(const struct args *a, const wchar_t *fmt, ...)
+void say_info(const struct args *a, const wchar_t *fmt, ...)
 {
 	va_list ap;
 
@@ -207,7 +208,7 @@ void info(const struct args *a, const wchar_t *fmt, ...)
 	va_end(ap);
 }
 
-int failx(int code, const wchar_t *fmt, ...)
+int fail_with(int code, const wchar_t *fmt, ...)
 {
 	va_list ap;
 
@@ -231,16 +232,16 @@ static const wchar_t *error_text(DWORD err, wchar_t *buf, DWORD cap)
 }
 
 /* Reports a failed system call and returns the exit code for it. */
-int fail(const wchar_t *call, const wchar_t *subject, DWORD err)
+int fail_call(const wchar_t *call, const wchar_t *subject, DWORD err)
 {
 	wchar_t text[512];
 
-	return failx(EXIT_SYSTEM, L"%ls(\"%ls\"): %ls (error %lu)", call, subject,
+	return fail_with(EXIT_SYSTEM, L"%ls(\"%ls\"): %ls (error %lu)", call, subject,
 	    error_text(err, text, 512), (unsigned long)err);
 }
 
 /* A line that is no error but is always said, even with -q (a warning, a refusal to trust). */
-void note(const wchar_t *fmt, ...)
+void say_note(const wchar_t *fmt, ...)
 {
 	va_list ap;
 
@@ -250,11 +251,11 @@ void note(const wchar_t *fmt, ...)
 }
 
 /* A release that failed: worth saying, too late to change the outcome. */
-void warn(const wchar_t *call, const wchar_t *subject, DWORD err)
+void warn_call(const wchar_t *call, const wchar_t *subject, DWORD err)
 {
 	wchar_t text[512];
 
-	note(L"warning: %ls(\"%ls\"): %ls (error %lu)", call, subject,
+	say_note(L"warning: %ls(\"%ls\"): %ls (error %lu)", call, subject,
 	    error_text(err, text, 512), (unsigned long)err);
 }
 
@@ -262,7 +263,7 @@ void warn(const wchar_t *call, const wchar_t *subject, DWORD err)
 void close_handle(HANDLE h, const wchar_t *subject)
 {
 	if (h != NULL && h != INVALID_HANDLE_VALUE && !CloseHandle(h))
-		warn(L"CloseHandle", subject, GetLastError());
+		warn_call(L"CloseHandle", subject, GetLastError());
 }
 
 /*
@@ -270,7 +271,7 @@ void close_handle(HANDLE h, const wchar_t *subject)
  * writes into it only wait longer (measured under Wine: 1 MiB writes took
  * 1.28-1.65 s for 889 MB, 64 KiB ones 0.71-1.09 s). A write cancelled by
  * CancelSynchronousIo (error 995: printing was given up, at Ctrl+C) is
- * HALTED, unsaid: the one who gave it up says why.
+ * HALTED, not reported: the one who gave it up says why.
  */
 int write_all(HANDLE h, const void *buf, DWORD len)
 {
@@ -280,7 +281,7 @@ int write_all(HANDLE h, const void *buf, DWORD len)
 	while (len > 0) {
 		if (!WriteFile(h, p, len < 65536 ? len : 65536, &done, NULL)) {
 			err = GetLastError();
-			return err == ERROR_OPERATION_ABORTED ? HALTED : fail(L"WriteFile", L"<stdout>", err);
+			return err == ERROR_OPERATION_ABORTED ? HALTED : fail_call(L"WriteFile", L"<stdout>", err);
 		}
 		p += done, len -= done;
 	}

@@ -12,18 +12,18 @@
 #include <stdarg.h>
 
 /* Lines on stdout and stderr, each made whole (line.h) and written under one lock. */
-int say(const wchar_t *fmt, ...);
-int say_escaped(const wchar_t *fmt, ...);
-void msg(const wchar_t *fmt, ...);
-void note(const wchar_t *fmt, ...);
+int print_text(const wchar_t *fmt, ...);
+int print_line(const wchar_t *fmt, ...);
+void say_error(const wchar_t *fmt, ...);
+void say_note(const wchar_t *fmt, ...);
 void set_fate(const wchar_t *fmt, ...);
-void info(const struct args *a, const wchar_t *fmt, ...);
-int fail(const wchar_t *call, const wchar_t *subject, DWORD err);
-void warn(const wchar_t *call, const wchar_t *subject, DWORD err);
+void say_info(const struct args *a, const wchar_t *fmt, ...);
+int fail_call(const wchar_t *call, const wchar_t *subject, DWORD err);
+void warn_call(const wchar_t *call, const wchar_t *subject, DWORD err);
 void close_handle(HANDLE h, const wchar_t *subject);
-int failx(int code, const wchar_t *fmt, ...);
+int fail_with(int code, const wchar_t *fmt, ...);
 int write_all(HANDLE h, const void *buf, DWORD len);
-void vmsg_ending(const wchar_t *fmt, va_list ap);
+void say_error_ending(const wchar_t *fmt, va_list ap);
 
 /* Progress on a console: "fmwrite: 45% 1234 MB/s", rewritten in place. */
 struct progress {

@@ -95,25 +95,25 @@ int locate(const wchar_t *file, struct place *pl)
 	if (pl->exists)
 		n = final_path(h, file, pl->path);
 	else if ((err = GetLastError()) != ERROR_FILE_NOT_FOUND)
-		return fail(L"CreateFileW", file, err);
+		return fail_call(L"CreateFileW", file, err);
 	else if (GetFileAttributesW(file) != INVALID_FILE_ATTRIBUTES)
 		/* there, yet not found when opened: a link to nothing (Windows; Wine hides those) */
-		return failx(EXIT_SYSTEM, L"\"%ls\" is a link to a file that does not exist", file);
+		return fail_with(EXIT_SYSTEM, L"\"%ls\" is a link to a file that does not exist", file);
 	else
 		n = GetFullPathNameW(file, FM_PATH, pl->path, NULL);
 	err = GetLastError();
 	close_handle(h, file);
 	if (n == 0 || n >= FM_PATH)
-		return fail(pl->exists ? L"GetFinalPathNameByHandleW" : L"GetFullPathNameW", file,
+		return fail_call(pl->exists ? L"GetFinalPathNameByHandleW" : L"GetFullPathNameW", file,
 		    n == 0 ? err : ERROR_FILENAME_EXCED_RANGE);
 	if ((slash = wcsrchr(pl->path, L'\\')) == NULL || slash[1] == 0)
-		return failx(EXIT_USAGE, L"\"%ls\" names a folder, not a file (see --help)", file);
+		return fail_with(EXIT_USAGE, L"\"%ls\" names a folder, not a file (see --help)", file);
 	wcscpy(leaf, slash + 1);
 	slash[1] = 0;                /* the folder, with its backslash: "C:\" is a root, "C:" is not */
 	h = CreateFileW(pl->path, FILE_READ_ATTRIBUTES, SHARE_ALL, NULL, OPEN_EXISTING,
 	    FILE_FLAG_BACKUP_SEMANTICS, NULL);
 	if (h == INVALID_HANDLE_VALUE)
-		return fail(L"CreateFileW", file, GetLastError());
+		return fail_call(L"CreateFileW", file, GetLastError());
 	err = 0;
 	n = final_path(h, pl->path, pl->path);
 	if (n == 0 || n >= FM_PATH)
@@ -124,11 +124,11 @@ int locate(const wchar_t *file, struct place *pl)
 	    !(cs.flags & FILE_CS_CASE_SENSITIVE);
 	close_handle(h, file);
 	if (err != 0)
-		return fail(call, file, err);
+		return fail_call(call, file, err);
 	/* "\\?\C:\" ends in a backslash, "\\?\C:\dir" does not */
 	n = (DWORD)wcslen(pl->path);
 	if (swprintf(pl->path + n, FM_PATH - n, L"%ls%ls", pl->path[n - 1] == L'\\' ? L"" : L"\\", leaf) < 0)
-		return fail(L"GetFinalPathNameByHandleW", file, ERROR_FILENAME_EXCED_RANGE);
+		return fail_call(L"GetFinalPathNameByHandleW", file, ERROR_FILENAME_EXCED_RANGE);
 	pl->leaf = wcslen(pl->path) - wcslen(leaf);
 	return 0;
 }
@@ -171,14 +171,14 @@ int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_
 		/* the system takes the prefixes in any case; the name keeps Windows' spelling */
 		if (has_prefix(rest, L"Local\\")) {
 			if (a->global)
-				return failx(EXIT_USAGE, L"--global with --name \"%ls\": the name says "
+				return fail_with(EXIT_USAGE, L"--global with --name \"%ls\": the name says "
 				    L"Local\\ (see --help)", a->name);
 			ns = L"Local\\", rest += 6;
 		} else if (has_prefix(rest, L"Global\\")) {
 			ns = L"Global\\", rest += 7;
 		}
 		if (*rest == 0 || wcschr(rest, L'\\') != NULL)
-			return failx(EXIT_USAGE, L"bad name \"%ls\": a backslash may only end a "
+			return fail_with(EXIT_USAGE, L"bad name \"%ls\": a backslash may only end a "
 			    L"Local\\ or Global\\ at its start, and a name follows it (see --help)", a->name);
 		swprintf(name, NAME_MAX, L"%ls%ls", ns, rest);
 		return 0;
@@ -219,13 +219,13 @@ int mapped_file(HANDLE map, const wchar_t *file, const struct place *pl, int *wh
 
 	*what = MAPS_OTHER;
 	if ((view = MapViewOfFile(map, FILE_MAP_READ, 0, 0, 1)) == NULL)
-		return fail(L"MapViewOfFile", file, GetLastError());
+		return fail_call(L"MapViewOfFile", file, GetLastError());
 	n = GetMappedFileNameW(GetCurrentProcess(), view, got, FM_PATH);
 	/* Wine's fails past MAX_PATH characters, whatever the buffer */
 	if (n == 0 && GetLastError() == ERROR_MORE_DATA)
 		*what = MAPS_UNKNOWN;
 	if (!UnmapViewOfFile(view))
-		warn(L"UnmapViewOfFile", file, GetLastError());
+		warn_call(L"UnmapViewOfFile", file, GetLastError());
 	if (n == 0 || n >= FM_PATH)
 		return 0;                /* no file behind it: the paging file */
 	if (wcsncmp(got, L"\\??\\", 4) == 0)

@@ -157,7 +157,7 @@ int emit(const int32_t *copy, size_t n)
 /* --check's one line on stdout, names shown as on stderr (control characters escaped) */
 int summary(const wchar_t *subject, const struct md_header *h, const wchar_t *via)
 {
-	return say_escaped(L"%ls: valid, %llu integers, checksum %08lx%08lx%ls", subject,
+	return print_line(L"%ls: valid, %llu integers, checksum %08lx%08lx%ls", subject,
 	    (unsigned long long)h->count, (unsigned long)(h->checksum >> 32),
 	    (unsigned long)(h->checksum & 0xFFFFFFFFu), via);
 }

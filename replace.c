@@ -29,23 +29,23 @@ int may_replace(const struct args *a, const struct place *pl)
 	if (!pl->exists)
 		return 0;
 	if (!pl->disk)
-		return failx(EXIT_SYSTEM, L"\"%ls\" is not a file but a pipe or a device", a->file);
+		return fail_with(EXIT_SYSTEM, L"\"%ls\" is not a file but a pipe or a device", a->file);
 	if ((attrs = GetFileAttributesW(pl->path)) == INVALID_FILE_ATTRIBUTES)
-		return fail(L"GetFileAttributesW", a->file, GetLastError());
+		return fail_call(L"GetFileAttributesW", a->file, GetLastError());
 	if (attrs & FILE_ATTRIBUTE_READONLY)
-		return failx(EXIT_SYSTEM, L"\"%ls\" is read-only", a->file);
+		return fail_with(EXIT_SYSTEM, L"\"%ls\" is read-only", a->file);
 	if (a->force)
 		return 0;
 	/* shared every way: a holding writer or a reader may have it open */
 	f = CreateFileW(pl->path, GENERIC_READ, SHARE_ALL, NULL, OPEN_EXISTING, 0, NULL);
 	if (f == INVALID_HANDLE_VALUE)
-		return fail(L"CreateFileW", a->file, GetLastError());
+		return fail_call(L"CreateFileW", a->file, GetLastError());
 	if (!GetFileSizeEx(f, &size))
-		rc = fail(L"GetFileSizeEx", a->file, GetLastError());
+		rc = fail_call(L"GetFileSizeEx", a->file, GetLastError());
 	else if (size.QuadPart > 0 && !ReadFile(f, head, sizeof head, &got, NULL))
-		rc = fail(L"ReadFile", a->file, GetLastError());
+		rc = fail_call(L"ReadFile", a->file, GetLastError());
 	else if (size.QuadPart > 0 && !md_is_ours(head, got))
-		rc = failx(EXIT_DATA, L"\"%ls\" exists and is not a MEMORYDATA file "
+		rc = fail_with(EXIT_DATA, L"\"%ls\" exists and is not a MEMORYDATA file "
 		    L"(--force replaces it)", a->file);
 	close_handle(f, a->file);
 	return rc;
@@ -64,7 +64,7 @@ int create_temp(struct new_file *w, const struct place *pl)
 	for (n = 0; n < 100 && err == ERROR_FILE_EXISTS; n++) {
 		if (swprintf(w->temp, FM_PATH, L"%.*ls%.200ls.fmwrite-%lu-%d.tmp", (int)pl->leaf,
 		    pl->path, pl->path + pl->leaf, (unsigned long)GetCurrentProcessId(), n) < 0)
-			return fail(L"CreateFileW", pl->path, ERROR_FILENAME_EXCED_RANGE);
+			return fail_call(L"CreateFileW", pl->path, ERROR_FILENAME_EXCED_RANGE);
 		/* DELETE: it is renamed into place, or removed, through this handle */
 		w->file = CreateFileW(w->temp, GENERIC_READ | GENERIC_WRITE | DELETE, FILE_SHARE_READ,
 		    NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
@@ -72,7 +72,7 @@ int create_temp(struct new_file *w, const struct place *pl)
 			return 0;
 		err = GetLastError();
 	}
-	return fail(L"CreateFileW", w->temp, err);
+	return fail_call(L"CreateFileW", w->temp, err);
 }
 
 /* Sets the file's last-write time to now. */
@@ -81,7 +81,7 @@ int touch(HANDLE file, const wchar_t *subject)
 	FILETIME now;
 
 	GetSystemTimeAsFileTime(&now);
-	return SetFileTime(file, NULL, NULL, &now) ? 0 : fail(L"SetFileTime", subject, GetLastError());
+	return SetFileTime(file, NULL, NULL, &now) ? 0 : fail_call(L"SetFileTime", subject, GetLastError());
 }
 
 /*
@@ -115,9 +115,9 @@ int take_place(struct new_file *w, const struct place *pl, const wchar_t *shown)
 	}
 	err = GetLastError();
 	if (err == ERROR_ACCESS_DENIED || err == ERROR_SHARING_VIOLATION)
-		return failx(EXIT_SYSTEM, L"cannot replace \"%ls\": another program has it open, "
+		return fail_with(EXIT_SYSTEM, L"cannot replace \"%ls\": another program has it open, "
 		    L"or it is read-only (error %lu)", shown, (unsigned long)err);
-	return fail(L"SetFileInformationByHandle", shown, err);
+	return fail_call(L"SetFileInformationByHandle", shown, err);
 }
 
 /*
@@ -136,5 +136,5 @@ void close_file(struct new_file *w)
 	close_handle(w->file, w->temp);
 	w->file = INVALID_HANDLE_VALUE;
 	if (!removed && !DeleteFileW(w->temp))
-		warn(L"DeleteFileW", w->temp, GetLastError());
+		warn_call(L"DeleteFileW", w->temp, GetLastError());
 }

@@ -25,13 +25,13 @@ static int read_token(const wchar_t *subject)
 	if (done)
 		return 0;
 	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
-		return fail(L"OpenProcessToken", subject, GetLastError());
+		return fail_call(L"OpenProcessToken", subject, GetLastError());
 	ok = GetTokenInformation(token, TokenUser, &me, sizeof me.b, &n) &&
 	    GetTokenInformation(token, TokenOwner, &my_owner, sizeof my_owner.b, &n);
 	err = GetLastError();
 	close_handle(token, L"<token>");
 	if (!ok)
-		return fail(L"GetTokenInformation", subject, err);
+		return fail_call(L"GetTokenInformation", subject, err);
 	done = 1;
 	return 0;
 }
@@ -55,7 +55,7 @@ int check_owner(HANDLE h, const wchar_t *subject, int *mine, wchar_t owner[96])
 		return rc;
 	err = GetSecurityInfo(h, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION, &sid, NULL, NULL, NULL, &sd);
 	if (err != ERROR_SUCCESS)
-		return fail(L"GetSecurityInfo", subject, err);
+		return fail_call(L"GetSecurityInfo", subject, err);
 	/* no owner at all (Wine gives objects made without a descriptor none) is nobody's */
 	*mine = sid != NULL && (EqualSid(sid, me.tu.User.Sid) || EqualSid(sid, my_owner.to.Owner));
 	wcscpy(owner, sid == NULL ? L"no owner" : L"unknown");
@@ -81,14 +81,14 @@ int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject)
 	if ((rc = read_token(subject)) != 0)
 		return rc;
 	if (!InitializeAcl(&acl.acl, sizeof acl.b, ACL_REVISION))
-		return fail(L"InitializeAcl", subject, GetLastError());
+		return fail_call(L"InitializeAcl", subject, GetLastError());
 	if (!AddAccessAllowedAce(&acl.acl, ACL_REVISION, STANDARD_RIGHTS_ALL | SPECIFIC_RIGHTS_ALL,
 	    me.tu.User.Sid))
-		return fail(L"AddAccessAllowedAce", subject, GetLastError());
+		return fail_call(L"AddAccessAllowedAce", subject, GetLastError());
 	if (!InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION))
-		return fail(L"InitializeSecurityDescriptor", subject, GetLastError());
+		return fail_call(L"InitializeSecurityDescriptor", subject, GetLastError());
 	if (!SetSecurityDescriptorDacl(&sd, TRUE, &acl.acl, FALSE))
-		return fail(L"SetSecurityDescriptorDacl", subject, GetLastError());
+		return fail_call(L"SetSecurityDescriptorDacl", subject, GetLastError());
 	sa->nLength = sizeof *sa;
 	sa->lpSecurityDescriptor = &sd;
 	sa->bInheritHandle = FALSE;
@@ -108,14 +108,14 @@ static int claim(HANDLE *h, DWORD err, const wchar_t *call, const wchar_t *full,
 	int rc, mine;
 
 	if (*h == NULL && err == ERROR_INVALID_HANDLE)
-		return failx(EXIT_SYSTEM, L"%ls(\"%ls\"): the name belongs to an object "
+		return fail_with(EXIT_SYSTEM, L"%ls(\"%ls\"): the name belongs to an object "
 		    L"of another kind (error 6)", call, full);
 	if (*h == NULL)
-		return fail(call, full, err);
+		return fail_call(call, full, err);
 	if (err != ERROR_ALREADY_EXISTS)
 		return 0;
 	if ((rc = check_owner(*h, full, &mine, owner)) == 0 && !mine)
-		rc = failx(EXIT_SYSTEM, L"%ls(\"%ls\"): the %ls exists and another user "
+		rc = fail_with(EXIT_SYSTEM, L"%ls(\"%ls\"): the %ls exists and another user "
 		    L"owns it (%ls)", call, full, kind, owner);
 	if (rc != 0) {
 		close_handle(*h, full);
@@ -166,7 +166,7 @@ int own_writer_mutex(SECURITY_ATTRIBUTES *sa, const wchar_t *name, HANDLE *m)
 	if ((r = WaitForSingleObject(*m, 1500)) != WAIT_OBJECT_0 && r != WAIT_ABANDONED) {
 		close_handle(*m, full);
 		*m = NULL;
-		return failx(EXIT_SYSTEM, L"\"%ls\": another writer of this name is at work", full);
+		return fail_with(EXIT_SYSTEM, L"\"%ls\": another writer of this name is at work", full);
 	}
 	return 0;
 }

@@ -12,32 +12,7 @@
 
 #include <wchar.h>
 
-/*
- * Linux backs a shared file mapping with large folios only where the view's
- * address lines up with its file offset; MapViewOfFile picks a 64 KiB
- * boundary, which under Wine costs a fault per 4 KiB page. Windows does not
- * care either way. So find 2 MiB-aligned room, free it and map there; if the
- * room is taken meanwhile, try again, and in the end take any address.
- */
-#define FM_ALIGN ((uintptr_t)2 << 20)
-
-static unsigned char *map_view(HANDLE map, DWORD access, uint64_t off, size_t len)
-{
-	DWORD hi = (DWORD)(off >> 32), lo = (DWORD)off;
-	unsigned char *room, *p;
-	int tries;
-
-	for (tries = 0; len >= FM_ALIGN && tries < 3; tries++) {
-		room = VirtualAlloc(NULL, len + FM_ALIGN, MEM_RESERVE, PAGE_NOACCESS);
-		if (room == NULL)
-			break;
-		VirtualFree(room, 0, MEM_RELEASE);
-		room = (unsigned char *)(((uintptr_t)room + FM_ALIGN - 1) & ~(FM_ALIGN - 1));
-		if ((p = MapViewOfFileEx(map, access, hi, lo, len, room)) != NULL)
-			return p;
-	}
-	return MapViewOfFile(map, access, hi, lo, len);
-}
+static unsigned char *map_on_2mib_boundary(HANDLE map, DWORD access, uint64_t off, size_t len);
 
 /* Points *p at byte `pos` of the mapping, moving the view if need be. */
 int win_at(struct window *w, uint64_t pos, unsigned char **p, size_t *avail)
@@ -52,9 +27,12 @@ int win_at(struct window *w, uint64_t pos, unsigned char **p, size_t *avail)
 
 		if ((rc = win_close(w)) != 0)
 			return rc;
-		w->base = map_view(w->map, w->access, off, len);
+		/* the plain call; under Wine a large view goes on a 2 MiB boundary (below) */
+		w->base = map_on_2mib_boundary(w->map, w->access, off, len);
 		if (w->base == NULL)
-			return fail(L"MapViewOfFile", w->subject, GetLastError());
+			w->base = MapViewOfFile(w->map, w->access, (DWORD)(off >> 32), (DWORD)off, len);
+		if (w->base == NULL)
+			return fail_call(L"MapViewOfFile", w->subject, GetLastError());
 		w->off = off;
 		w->len = len;
 	}
@@ -89,9 +67,9 @@ int win_close(struct window *w)
 	if (w->len == 0)
 		return 0;
 	if ((w->access & FILE_MAP_WRITE) && !flush_view(w->base))
-		rc = fail(L"FlushViewOfFile", w->subject, GetLastError());
+		rc = fail_call(L"FlushViewOfFile", w->subject, GetLastError());
 	if (!UnmapViewOfFile(w->base))
-		warn(L"UnmapViewOfFile", w->subject, GetLastError());
+		warn_call(L"UnmapViewOfFile", w->subject, GetLastError());
 	w->base = NULL;
 	w->len = 0;
 	return rc;
@@ -119,7 +97,7 @@ int win_each(struct window *w, uint64_t from, uint64_t to, each_fn *fn, void *ct
 		if (n > to - i)
 			n = (size_t)(to - i);
 		if (n == 0)
-			return failx(EXIT_DATA, L"\"%ls\": %hs", w->subject, md_reason(MD_ETRUNCATED));
+			return fail_with(EXIT_DATA, L"\"%ls\": %hs", w->subject, md_reason(MD_ETRUNCATED));
 		if ((rc = fn(ctx, (int32_t *)p, n, i)) != 0)
 			return rc;
 	}
@@ -156,7 +134,7 @@ static DWORD WINAPI do_half(void *arg)
  * not worth a thread; without one, this thread does both halves. Half k
  * calls fn with ctx[k]. The halves meet on a multiple of `block`, so each
  * block is one thread's. The first half to fail stops the other. Both windows
- * are closed afterwards. HALTED: Ctrl+C stopped it, unsaid.
+ * are closed afterwards. HALTED: Ctrl+C stopped it, not reported.
  */
 int win_halves(struct window w[2], uint64_t count, uint32_t block, each_fn *fn, void *ctx[2])
 {
@@ -179,4 +157,35 @@ int win_halves(struct window w[2], uint64_t count, uint32_t block, each_fn *fn, 
 		do_half(&h[1]);
 	}
 	return h[0].rc != 0 && h[0].rc != HALTED ? h[0].rc : h[1].rc != 0 ? h[1].rc : h[0].rc;
+}
+
+/*
+ * A workaround for Linux under Wine, and only there: Linux backs a shared
+ * file mapping with large folios only where the view's address lines up
+ * with its file offset; MapViewOfFile picks a 64 KiB boundary, which under
+ * Wine costs a fault per 4 KiB page (filling 1 GiB: 5.5 s against 1.05 s,
+ * docs/speed.md). Windows does not care either way, so there this returns
+ * NULL at once and the plain call above does the work. Under Wine: find
+ * 2 MiB-aligned room, free it and map there; if the room is taken
+ * meanwhile, try again; NULL after three tries.
+ */
+#define FM_ALIGN ((uintptr_t)2 << 20)
+
+static unsigned char *map_on_2mib_boundary(HANDLE map, DWORD access, uint64_t off, size_t len)
+{
+	unsigned char *room, *p;
+	int tries;
+
+	if (len < FM_ALIGN || !under_wine())
+		return NULL;
+	for (tries = 0; tries < 3; tries++) {
+		room = VirtualAlloc(NULL, len + FM_ALIGN, MEM_RESERVE, PAGE_NOACCESS);
+		if (room == NULL)
+			return NULL;
+		VirtualFree(room, 0, MEM_RELEASE);
+		room = (unsigned char *)(((uintptr_t)room + FM_ALIGN - 1) & ~(FM_ALIGN - 1));
+		if ((p = MapViewOfFileEx(map, access, (DWORD)(off >> 32), (DWORD)off, len, room)) != NULL)
+			return p;
+	}
+	return NULL;
 }

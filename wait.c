@@ -30,7 +30,7 @@ static void find_writer(const wchar_t *name, struct waiting *wt)
  * A follower that has caught up waits for the writer: 1 ms, then twice as
  * long each time nothing new has come, up to 16 ms (the writer makes no
  * call to wake it: publishing is a store). The 16 ms waits are on
- * NAME.writer too, so its end (let go or abandoned) is seen at once; the
+ * NAME.writer too, so its end (released or abandoned) is seen at once; the
  * shorter ones sleep, while blocks come in a steady stream. Returns 0 to
  * look again, or the exit code of the line said; sets wt->writer_died when
  * the writer has ended without finishing, wt->idle when it has ended well
@@ -72,9 +72,9 @@ int wait_writer(const wchar_t *name, const wchar_t *subject, struct waiting *wt,
 	if (r == WAIT_OBJECT_0)
 		return interrupted_while(L"following", subject);
 	if (r == WAIT_FAILED)
-		return fail(L"WaitForMultipleObjects", name, GetLastError());
+		return fail_call(L"WaitForMultipleObjects", name, GetLastError());
 	if (r == WAIT_OBJECT_0 + 1) {
-		/* let go: its writer ended well, so the next look finds the data complete */
+		/* released: its writer ended well, so the next look finds the data complete */
 		ReleaseMutex(wt->writer);
 		wt->idle = 1;
 	}
@@ -127,7 +127,7 @@ int wait_once(const struct args *a, const wchar_t *name, struct waiting *wt, ULO
 	int at_writer = -1, at_ready = -1;
 
 	if (now >= end)
-		return failx(EXIT_TIMEOUT, L"timed out after %llu s waiting for \"%ls\"",
+		return fail_with(EXIT_TIMEOUT, L"timed out after %llu s waiting for \"%ls\"",
 		    (unsigned long long)a->wait, a->file != NULL ? a->file : name);
 	if (wt->writer == NULL && !wt->foreign)
 		find_writer(name, wt);
@@ -146,11 +146,11 @@ int wait_once(const struct args *a, const wchar_t *name, struct waiting *wt, ULO
 	if (r == WAIT_OBJECT_0)
 		return interrupted_while(L"waiting for", a->file != NULL ? a->file : name);
 	if (r == WAIT_FAILED)
-		return fail(L"WaitForMultipleObjects", name, GetLastError());
+		return fail_call(L"WaitForMultipleObjects", name, GetLastError());
 	if (at_ready >= 0 && r == WAIT_OBJECT_0 + (DWORD)at_ready)
 		wt->stale = 1;           /* if the next look finds nothing, the signal was stale */
 	if (at_writer >= 0 && r == WAIT_OBJECT_0 + (DWORD)at_writer) {
-		/* the writer ended well: let go, for other readers and the next writer */
+		/* the writer ended well: release it, for other readers and the next writer */
 		ReleaseMutex(wt->writer);
 		wt->idle = 1;
 	}

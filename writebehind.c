@@ -16,11 +16,6 @@
 
 #include <string.h>
 
-static int flush_view_writes(void)
-{
-	return GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version") == NULL;
-}
-
 static DWORD WINAPI flush_behind(void *arg)
 {
 	struct flusher *f = arg;
@@ -40,7 +35,7 @@ void start_flusher(struct flusher *f, HANDLE file)
 {
 	memset(f, 0, sizeof *f);
 	f->file = file;
-	if (file == INVALID_HANDLE_VALUE || flush_view_writes())
+	if (file == INVALID_HANDLE_VALUE || !under_wine())
 		return;
 	f->filled = CreateEventW(NULL, FALSE, FALSE, NULL);
 	if (f->filled != NULL)
