@@ -186,7 +186,7 @@ static int print_all(struct window *w, const struct md_header *h, struct progres
  */
 static int show(struct window w[2], const struct args *a, int can_wait, const wchar_t *live)
 {
-	static wchar_t via[NAME_MAX + 24];
+	wchar_t via[NAME_MAX + 24];
 	struct md_header h;
 	struct pass pass[2];
 	void *ctx[2] = { &pass[0], &pass[1] };

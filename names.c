@@ -10,6 +10,7 @@
 #include <psapi.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <wchar.h>
 
 /* FILE_CASE_SENSITIVE_INFO and its flag, which not every SDK has */
@@ -34,15 +35,20 @@ struct identity {
  */
 static DWORD final_path(HANDLE h, const wchar_t *name, wchar_t *buf)
 {
-	static wchar_t spelt[FM_PATH];
+	wchar_t *spelt;          /* name may be buf itself: a copy */
 	DWORD n;
 
-	wcscpy(spelt, wcsncmp(name, L"\\\\?\\", 4) == 0 ? name + 4 : name);
 	n = GetFinalPathNameByHandleW(h, buf, FM_PATH, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
 	if (n != 0 || GetLastError() != ERROR_MORE_DATA)
 		return n;
+	if ((spelt = malloc(FM_PATH * sizeof *spelt)) == NULL) {
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+		return 0;
+	}
+	wcscpy(spelt, wcsncmp(name, L"\\\\?\\", 4) == 0 ? name + 4 : name);
 	wcscpy(buf, L"\\\\?\\");
 	n = GetFullPathNameW(spelt, FM_PATH - 4, buf + 4, NULL);
+	free(spelt);
 	return n > 0 && n < FM_PATH - 4 ? n + 4 : n;
 }
 
@@ -64,11 +70,15 @@ static int identify(const wchar_t *path, struct identity *who)
 /* Is the file at path the one with this identity (volume serial, file ID)? */
 int is_file(const wchar_t *path, const struct file_id *id)
 {
-	static struct identity who;
+	struct identity *who = malloc(sizeof *who);
+	int same = who != NULL && identify(path, who) && who->id.volume == id->volume &&
+	    memcmp(who->id.id, id->id, sizeof id->id) == 0;
 
-	return identify(path, &who) && who.id.volume == id->volume &&
-	    memcmp(who.id.id, id->id, sizeof id->id) == 0;
+	free(who);
+	return same;
 }
+
+static int place_folder(struct place *pl, const wchar_t *file, const wchar_t *leaf);
 
 /*
  * Where FILE is: "\\?\" and the final path of its folder (through links, in
@@ -82,12 +92,10 @@ int is_file(const wchar_t *path, const struct file_id *id)
  */
 int locate(const wchar_t *file, struct place *pl)
 {
-	static wchar_t leaf[FM_PATH];
-	const wchar_t *call = L"CreateFileW";
-	struct case_info cs;
+	wchar_t *leaf, *slash;
 	HANDLE h;
 	DWORD n, err = 0;
-	wchar_t *slash;
+	int rc;
 
 	h = CreateFileW(file, FILE_READ_ATTRIBUTES, SHARE_ALL, NULL, OPEN_EXISTING, 0, NULL);
 	pl->exists = h != INVALID_HANDLE_VALUE;
@@ -108,8 +116,24 @@ int locate(const wchar_t *file, struct place *pl)
 		    n == 0 ? err : ERROR_FILENAME_EXCED_RANGE);
 	if ((slash = wcsrchr(pl->path, L'\\')) == NULL || slash[1] == 0)
 		return fail_with(EXIT_USAGE, L"\"%ls\" names a folder, not a file (see --help)", file);
+	/* the leaf and its NUL: as many characters as the backslash and the leaf */
+	if ((leaf = malloc(wcslen(slash) * sizeof *leaf)) == NULL)
+		return fail_call(L"GetFullPathNameW", file, ERROR_NOT_ENOUGH_MEMORY);
 	wcscpy(leaf, slash + 1);
 	slash[1] = 0;                /* the folder, with its backslash: "C:\" is a root, "C:" is not */
+	rc = place_folder(pl, file, leaf);
+	free(leaf);
+	return rc;
+}
+
+/* The rest of locate: pl->path is FILE's folder; identify it, then append leaf. */
+static int place_folder(struct place *pl, const wchar_t *file, const wchar_t *leaf)
+{
+	const wchar_t *call = L"CreateFileW";
+	struct case_info cs;
+	HANDLE h;
+	DWORD n, err;
+
 	h = CreateFileW(pl->path, FILE_READ_ATTRIBUTES, SHARE_ALL, NULL, OPEN_EXISTING,
 	    FILE_FLAG_BACKUP_SEMANTICS, NULL);
 	if (h == INVALID_HANDLE_VALUE)
@@ -161,7 +185,7 @@ static int has_prefix(const wchar_t *s, const wchar_t *prefix)
 int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_MAX])
 {
 	const wchar_t *ns = a->global ? L"Global\\" : L"Local\\";
-	static wchar_t leaf[FM_PATH];
+	wchar_t *leaf;
 	uint64_t h = 0xCBF29CE484222325u;
 	int n;
 
@@ -183,8 +207,10 @@ int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_
 		swprintf(name, NAME_MAX, L"%ls%ls", ns, rest);
 		return 0;
 	}
+	n = (int)wcslen(pl->path + pl->leaf);
+	if ((leaf = malloc(((size_t)n + 1) * sizeof *leaf)) == NULL)
+		return fail_call(L"LCMapStringEx", pl->path + pl->leaf, ERROR_NOT_ENOUGH_MEMORY);
 	wcscpy(leaf, pl->path + pl->leaf);
-	n = (int)wcslen(leaf);
 	/* kernel32 only: user32's CharUpper alone costs ~50 ms of start-up under Wine */
 	if (pl->fold)
 		LCMapStringEx(LOCALE_NAME_INVARIANT, LCMAP_UPPERCASE, leaf, n, leaf, n, NULL, NULL, 0);
@@ -194,6 +220,7 @@ int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_
 	h = fnv(h, pl->dir.id, sizeof pl->dir.id);
 	h = fnv(h, pl->path, pl->leaf * sizeof *pl->path);
 	h = fnv(h, leaf, (size_t)n * sizeof *leaf);
+	free(leaf);
 	swprintf(name, NAME_MAX, L"%lsfmipc-%08lx%08lx", ns, (unsigned long)(h >> 32),
 	    (unsigned long)(h & 0xFFFFFFFFu));
 	return 0;
@@ -209,15 +236,33 @@ int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_
  * by under Wine); that file and FILE are compared by identity, never by
  * spelling. Memory backed by the paging file has no file, and is not FILE's.
  */
+static int compare_mapped(HANDLE map, const wchar_t *file, const struct place *pl, int *what,
+    wchar_t *got, wchar_t *path, struct identity *a, struct identity *b);
+
 int mapped_file(HANDLE map, const wchar_t *file, const struct place *pl, int *what)
 {
-	static wchar_t got[FM_PATH], path[FM_PATH + 16];
-	static struct identity a, b;
+	struct {
+		wchar_t got[FM_PATH], path[FM_PATH + 16];
+		struct identity a, b;
+	} *m;
+	int rc;
+
+	*what = MAPS_OTHER;
+	if ((m = malloc(sizeof *m)) == NULL)
+		return fail_call(L"GetMappedFileNameW", file, ERROR_NOT_ENOUGH_MEMORY);
+	rc = compare_mapped(map, file, pl, what, m->got, m->path, &m->a, &m->b);
+	free(m);
+	return rc;
+}
+
+/* mapped_file, with its buffers */
+static int compare_mapped(HANDLE map, const wchar_t *file, const struct place *pl, int *what,
+    wchar_t *got, wchar_t *path, struct identity *a, struct identity *b)
+{
 	const wchar_t *rest;
 	void *view;
 	size_t n;
 
-	*what = MAPS_OTHER;
 	if ((view = MapViewOfFile(map, FILE_MAP_READ, 0, 0, 1)) == NULL)
 		return fail_call(L"MapViewOfFile", file, GetLastError());
 	n = GetMappedFileNameW(GetCurrentProcess(), view, got, FM_PATH);
@@ -234,16 +279,16 @@ int mapped_file(HANDLE map, const wchar_t *file, const struct place *pl, int *wh
 		swprintf(path, FM_PATH + 16, L"\\\\?\\GLOBALROOT%ls", got);
 	/* a file that is not there by its name any more: renamed (Wine keeps the
 	 * name a mapping was opened by; its writer makes it anew) or removed */
-	if (!identify(path, &b)) {
+	if (!identify(path, b)) {
 		*what = MAPS_GONE;
 		return 0;
 	}
-	if (identify(file, &a) && a.id.volume == b.id.volume &&
-	    memcmp(a.id.id, b.id.id, sizeof a.id.id) == 0 && wcscmp(a.path, b.path) == 0)
+	if (identify(file, a) && a->id.volume == b->id.volume &&
+	    memcmp(a->id.id, b->id.id, sizeof a->id.id) == 0 && wcscmp(a->path, b->path) == 0)
 		*what = MAPS_FILE;
 	n = wcslen(pl->path);
-	rest = b.path + n;
-	if (wcsncmp(b.path, pl->path, n) == 0 && wcsncmp(rest, L".fmwrite-", 9) == 0 &&
+	rest = b->path + n;
+	if (wcsncmp(b->path, pl->path, n) == 0 && wcsncmp(rest, L".fmwrite-", 9) == 0 &&
 	    wcslen(rest) > 13 && wcscmp(rest + wcslen(rest) - 4, L".tmp") == 0)
 		*what = MAPS_NEW_FILE;
 	return 0;
