@@ -39,15 +39,17 @@ volatile LONG aborting;         /* the id of the thread in abort_with, 0 if none
  */
 void abort_with(int code, const wchar_t *fmt, ...)
 {
+	static volatile LONG first_code;   /* the code of the way out under way */
 	LONG self = (LONG)GetCurrentThreadId(), was;
 	va_list ap;
 
-	/* a second fault in this very thread, on its way out: out at once;
-	 * another thread waits, for this one ends the process */
+	/* a second fault in this very thread, on its way out: out at once, with
+	 * the first one's code; another thread waits, for this one ends the process */
 	if ((was = InterlockedCompareExchange(&aborting, self, 0)) == self)
-		TerminateProcess(GetCurrentProcess(), (UINT)code);
+		TerminateProcess(GetCurrentProcess(), (UINT)first_code);
 	if (was != 0)
 		Sleep(INFINITE);
+	first_code = code;
 	va_start(ap, fmt);
 	say_error_ending(fmt, ap);
 	va_end(ap);

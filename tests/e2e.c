@@ -2680,6 +2680,7 @@ static void test_many_readers(void)
 static void test_flushes_and_faults(void)
 {
 	struct result r;
+	HANDLE w;
 	const char *p;
 	int n, lines, late;
 
@@ -2754,6 +2755,22 @@ static void test_flushes_and_faults(void)
 	    "it); \"busy.bin\" left as it was\n", r.err, r.errlen) && still_good(L"busy.bin") &&
 	    temp_size(L"busy.bin") < 0);
 	release(&r);
+	/* and a second crash on the way out of the first (in the cleaning up):
+	 * still exit 6 and the one line, at once, never a hang */
+	SetEnvironmentVariableW(L"FM_CRASH_AGAIN", L"1");
+	SetEnvironmentVariableW(L"FM_CRASH", L"16");
+	w = start(L"inject\\fmwrite -q -n 40 busy.bin", L"w1");
+	SetEnvironmentVariableW(L"FM_CRASH", NULL);
+	SetEnvironmentVariableW(L"FM_CRASH_AGAIN", NULL);
+	if (WaitForSingleObject(w, 15000) != WAIT_OBJECT_0) {
+		printf("    the writer hung on its way out; ended after 15 s\n");
+		TerminateProcess(w, 0xDEAD);
+	}
+	judge("a second crash while ending after the first: exit 6 at once, one line", w, L"w1", 6, "",
+	    "fmwrite: internal error: exception 0xC0000005 at * (a bug: please report it); "
+	    "\"busy.bin\" left as it was\n");
+	truth("... and FILE as it was", still_good(L"busy.bin"));
+	remove_like(L"busy.bin.fmwrite-*");
 	DeleteFileW(L"busy.bin");
 
 	/*
@@ -3234,7 +3251,7 @@ int wmain(int argc, wchar_t **argv)
 	RUN(test_messages, 23);
 	RUN(test_many_readers, 24);
 	RUN(test_follow, 42);
-	RUN(test_flushes_and_faults, 10);
+	RUN(test_flushes_and_faults, 12);
 	RUN(test_large, 7);
 	RUN(test_corpus, 2);
 	RUN(test_injection, 15);

@@ -108,6 +108,15 @@ void fm_raise(const void *base)
 	RaiseException(EXCEPTION_IN_PAGE_ERROR, 0, 3, info);
 }
 
+static volatile LONG crashed_once;     /* FM_CRASH has crashed the program */
+
+/* FM_CRASH_AGAIN=1: a crash on the way out of the first (at the next CloseHandle). */
+void fm_crash_again(void)
+{
+	if (crashed_once && env("FM_CRASH_AGAIN"))
+		*(volatile int *)(ULONG_PTR)env("FM_CRASH") = 0;
+}
+
 /*
  * Before each FlushFileBuffers: FM_TRACE=1 says what the file's header says
  * on stderr ("fm-trace: flush: TIRW, checksum set"); FM_CRASH=ADDRESS crashes
@@ -122,8 +131,10 @@ void fm_before_flush(HANDLE file, HANDLE interrupt)
 	char line[64];
 	DWORD n = 0;
 
-	if (env("FM_CRASH"))
+	if (env("FM_CRASH")) {
+		crashed_once = 1;
 		*(volatile int *)(ULONG_PTR)env("FM_CRASH") = 0;
+	}
 	if (env("FM_SLOW_FLUSH"))
 		Sleep((DWORD)env("FM_SLOW_FLUSH"));
 	if (!env("FM_TRACE") && !env("FM_CTRL_C"))

@@ -8,7 +8,9 @@
  * fail with ERROR_LOCK_VIOLATION), FM_RAISE=STATUS (the first view flush
  * faults as a failed page write does on Windows), FM_CRASH=ADDRESS (a write
  * to it before FlushFileBuffers), FM_TRACE=1 (each FlushFileBuffers says
- * what the header's state is then), FM_CTRL_C=1 (the last FlushFileBuffers,
+ * what the header's state is then), FM_CRASH_AGAIN=1 (once FM_CRASH has
+ * crashed, the next CloseHandle crashes too: a fault on the way out),
+ * FM_CTRL_C=1 (the last FlushFileBuffers,
  * once the header says "complete", waits until Ctrl+C has come, so a test
  * can press it between the last flush and the rename; "fm-inject: waiting
  * for Ctrl+C" says when), FM_SLOW_FLUSH=MS (each FlushFileBuffers takes that
@@ -33,6 +35,7 @@ int fm_busy(void);       /* FM_BUSY: a flush of a view fails for a moment */
 void fm_raise(const void *base);        /* FM_RAISE: a fault in the view at base */
 /* FM_TRACE, FM_CRASH, FM_CTRL_C, FM_SLOW_FLUSH; `interrupt` is the program's Ctrl+C event */
 void fm_before_flush(HANDLE file, HANDLE interrupt);
+void fm_crash_again(void);               /* FM_CRASH_AGAIN: after FM_CRASH, at the next CloseHandle */
 void fm_slow(void);      /* FM_SLOW: mapping a view takes that long */
 void fm_slow_wait(void); /* FM_SLOW_WAIT: a wait starts that late */
 
@@ -40,7 +43,7 @@ void fm_slow_wait(void); /* FM_SLOW_WAIT: a wait starts that late */
 #define FM_INJECT(value, call) (fm_fail_now(#call) ? FM_FAILED(value) : (call))
 
 #define AddAccessAllowedAce(...) FM_INJECT(FALSE, AddAccessAllowedAce(__VA_ARGS__))
-#define CloseHandle(...) FM_INJECT(FALSE, CloseHandle(__VA_ARGS__))
+#define CloseHandle(...) (fm_crash_again(), FM_INJECT(FALSE, CloseHandle(__VA_ARGS__)))
 #define CreateEventExW(...) FM_INJECT((HANDLE)NULL, CreateEventExW(__VA_ARGS__))
 #define CreateEventW(...) FM_INJECT((HANDLE)NULL, CreateEventW(__VA_ARGS__))
 #define CreateSemaphoreExW(...) FM_INJECT((HANDLE)NULL, CreateSemaphoreExW(__VA_ARGS__))
