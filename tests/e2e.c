@@ -2680,7 +2680,7 @@ static void test_many_readers(void)
 static void test_flushes_and_faults(void)
 {
 	struct result r;
-	HANDLE w;
+	HANDLE writer;
 	const char *p;
 	int n, lines, late;
 
@@ -2759,14 +2759,14 @@ static void test_flushes_and_faults(void)
 	 * still exit 6 and the one line, at once, never a hang */
 	SetEnvironmentVariableW(L"FM_CRASH_AGAIN", L"1");
 	SetEnvironmentVariableW(L"FM_CRASH", L"16");
-	w = start(L"inject\\fmwrite -q -n 40 busy.bin", L"w1");
+	writer = start(L"inject\\fmwrite -q -n 40 busy.bin", L"w1");
 	SetEnvironmentVariableW(L"FM_CRASH", NULL);
 	SetEnvironmentVariableW(L"FM_CRASH_AGAIN", NULL);
-	if (WaitForSingleObject(w, 15000) != WAIT_OBJECT_0) {
+	if (WaitForSingleObject(writer, 15000) != WAIT_OBJECT_0) {
 		printf("    the writer hung on its way out; ended after 15 s\n");
-		TerminateProcess(w, 0xDEAD);
+		TerminateProcess(writer, 0xDEAD);
 	}
-	judge("a second crash while ending after the first: exit 6 at once, one line", w, L"w1", 6, "",
+	judge("a second crash while ending after the first: exit 6 at once, one line", writer, L"w1", 6, "",
 	    "fmwrite: internal error: exception 0xC0000005 at * (a bug: please report it); "
 	    "\"busy.bin\" left as it was\n");
 	truth("... and FILE as it was", still_good(L"busy.bin"));
