@@ -185,6 +185,12 @@ int follow(struct window w[2], const struct args *a, const wchar_t *name, const 
 		if ((rc = look(w, &f, name, via, &h, &st)) == NOT_FOLLOWED)
 			return rc;
 		if (rc == NOT_YET) {     /* not begun: wait, unless no writer is at work */
+			/* --wait bounds this wait too: a writer that owns NAME.writer
+			 * but never writes its header is as stalled as any */
+			if (a->wait > 0 && GetTickCount64() - last > a->wait * 1000) {
+				rc = STALLED;
+				break;
+			}
 			rc = wait_writer(name, w[0].subject, &f.wt, 10, since, 0);
 			if (f.wt.writer_died)
 				break;

@@ -81,6 +81,32 @@ int is_file(const wchar_t *path, const struct file_id *id)
 static int place_folder(struct place *pl, const wchar_t *file, const wchar_t *leaf);
 
 /*
+ * Is the last part of path a name Windows reserves for a device: CON, PRN,
+ * AUX, NUL, COM0-9 or LPT0-9, in any case, with any extension or trailing
+ * spaces ("LPT1.txt" and "nul .bin" are devices too), or CONIN$, CONOUT$?
+ */
+static int is_device_name(const wchar_t *path)
+{
+	static const wchar_t *const names[] = { L"CON", L"PRN", L"AUX", L"NUL", L"CONIN$", L"CONOUT$" };
+	const wchar_t *leaf = path, *p;
+	size_t n, i;
+
+	for (p = path; *p; p++)
+		if (*p == L'\\' || *p == L'/' || *p == L':')
+			leaf = p + 1;
+	for (n = 0; leaf[n] != 0 && leaf[n] != L'.'; n++)
+		;
+	while (n > 0 && leaf[n - 1] == L' ')
+		n--;
+	for (i = 0; i < sizeof names / sizeof *names; i++)
+		if (wcslen(names[i]) == n && CompareStringOrdinal(leaf, (int)n, names[i], (int)n, TRUE) == CSTR_EQUAL)
+			return 1;
+	return n == 4 && leaf[3] >= L'0' && leaf[3] <= L'9' &&
+	    (CompareStringOrdinal(leaf, 3, L"COM", 3, TRUE) == CSTR_EQUAL ||
+	    CompareStringOrdinal(leaf, 3, L"LPT", 3, TRUE) == CSTR_EQUAL);
+}
+
+/*
  * Where FILE is: "\\?\" and the final path of its folder (through links, in
  * its own case, never an 8.3 short name), then the file's name. An existing
  * file is first followed to its final path (GetFinalPathNameByHandleW), which
@@ -97,6 +123,10 @@ int locate(const wchar_t *file, struct place *pl)
 	DWORD n, err = 0;
 	int rc;
 
+	/* one rule for them all, before the system opens one as a device, or not */
+	if (is_device_name(file))
+		return fail_with(EXIT_SYSTEM, L"\"%ls\" is a device name Windows reserves (CON, PRN, AUX, "
+		    L"NUL, COM0-9, LPT0-9, with any extension), not a file", file);
 	h = CreateFileW(file, FILE_READ_ATTRIBUTES, SHARE_ALL, NULL, OPEN_EXISTING, 0, NULL);
 	pl->exists = h != INVALID_HANDLE_VALUE;
 	pl->disk = pl->exists && GetFileType(h) == FILE_TYPE_DISK;

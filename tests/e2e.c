@@ -1527,11 +1527,34 @@ static void test_refused_writes(void)
 }
 
 /* A live mapping under FILE's name is read only when it is FILE's and this user's. */
+/* Names Windows reserves for devices, with or without an extension: one rule, one line, exit 2. */
+static void device_names(void)
+{
+	static const wchar_t *const names[] = { L"LPT1.txt", L"aux.bin", L"COM1", L"NUL", L"con .x.y" };
+	wchar_t cmd[64];
+	char err[256], what[96];
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof names / sizeof *names; i++)
+		for (k = 0; k < 2; k++) {
+			swprintf(cmd, 64, L"%ls \"%ls\"", k == 0 ? L"fmwrite" : L"fmread", names[i]);
+			snprintf(err, sizeof err, "%s: \"%ls\" is a device name Windows reserves (CON, PRN, AUX, "
+			    "NUL, COM0-9, LPT0-9, with any extension), not a file%s", k == 0 ? "fmwrite" : "fmread",
+			    names[i], k == 0 ? "; *\n" : "\n");
+			snprintf(what, sizeof what, "%s \"%ls\": a reserved device name, exit 2",
+			    k == 0 ? "fmwrite" : "fmread", names[i]);
+			expect(what, cmd, 2, "", err);
+		}
+}
+
 static void test_not_files(void)
 {
 	wchar_t name[64];
 	char want[300], *good = seq(1000);
 	HANDLE m, f;
+
+	device_names();
 
 	name_of(L"fmwrite -n 1000 spoof.bin", name, 64);
 	m = fake(name, 4096, page_full);
@@ -2543,6 +2566,25 @@ static void follow_hostile(void)
 	CloseHandle(wm);
 	CloseHandle(m);
 
+	/* 4b. a writer that owns NAME.writer and never writes its header: --wait
+	 * bounds that wait too (it used to last until the writer ended) */
+	m = fake(L"Local\\e2e-nohead", 4096, nothing);
+	wm = CreateMutexW(sd_of(L"mine"), TRUE, L"Local\\e2e-nohead.writer");
+	t0 = GetTickCount64();
+	f = start(L"fmread --follow --wait 2 -q --name e2e-nohead", L"f1");
+	if (WaitForSingleObject(f, 10000) != WAIT_OBJECT_0)
+		TerminateProcess(f, 0xDEAD);     /* not bounded by --wait: fail now, not in 2 minutes */
+	finish(f, L"f1", &r);
+	printf("    a header never written, its writer at work: the follower ended after %llu ms\n",
+	    (unsigned long long)(GetTickCount64() - t0));
+	truth("a header never written, its writer alive: --follow --wait 2 exits 4 within seconds",
+	    r.code == 4 && r.outlen == 0 && GetTickCount64() - t0 < 10000 && match("fmread: \"Local\\e2e-nohead\": "
+	    "nothing new for 2 s (--wait), its writer still at work; 0 integers were checked and printed\n",
+	    r.err, r.errlen));
+	release(&r);
+	CloseHandle(wm);
+	CloseHandle(m);
+
 	/* 5. --wait bounds how long a follower waits for more */
 	m = fake(L"Local\\e2e-stall", 64 + 4 * 3 * MD_BLOCK + 24, nothing);
 	p = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
@@ -3243,14 +3285,14 @@ int wmain(int argc, wchar_t **argv)
 	RUN(test_foreign_mappings, 18);
 	RUN(test_security, 6);
 	RUN(test_refused_writes, 17);
-	RUN(test_not_files, 5);
+	RUN(test_not_files, 15);
 	RUN(test_spellings, 16);
 	RUN(test_flipping, 3);
 	RUN(test_kill_points, 4);
 	RUN(test_interrupted, 31);
 	RUN(test_messages, 23);
 	RUN(test_many_readers, 24);
-	RUN(test_follow, 42);
+	RUN(test_follow, 43);
 	RUN(test_flushes_and_faults, 12);
 	RUN(test_large, 7);
 	RUN(test_corpus, 2);
