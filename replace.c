@@ -10,6 +10,7 @@
 #include "msg.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <wchar.h>
 
 /*
@@ -84,6 +85,8 @@ int touch(HANDLE file, const wchar_t *subject)
 	return SetFileTime(file, NULL, NULL, &now) ? 0 : fail_call(L"SetFileTime", subject, GetLastError());
 }
 
+static FILE_RENAME_INFO *rename_to_nt_path(const wchar_t *path, DWORD *size);
+
 /*
  * The new file takes FILE's place in one rename, through the handle that
  * wrote it (SetFileInformationByHandle, FileRenameInfo): no name is looked up
@@ -94,30 +97,45 @@ int touch(HANDLE file, const wchar_t *subject)
  */
 int take_place(struct new_file *w, const struct place *pl, const wchar_t *shown)
 {
-	static union {
-		FILE_RENAME_INFO ri;
-		/* cppcheck-suppress unusedStructMember ; room for the name after ri */
-		unsigned char b[sizeof(FILE_RENAME_INFO) + FM_PATH * sizeof(wchar_t)];
-	} r;
-	DWORD len, err;
+	FILE_RENAME_INFO *ri;
+	DWORD size, err;
+	BOOL ok;
 
-	/* the NT form of "\\?\C:\dir\FILE": a name without a folder would be taken
-	 * from the current folder under Wine (and renamed in place on Windows) */
-	memset(&r.ri, 0, sizeof r.ri);
-	swprintf(r.ri.FileName, FM_PATH, L"\\??\\%ls", pl->path + 4);
-	len = (DWORD)(wcslen(r.ri.FileName) * sizeof(wchar_t));
-	r.ri.ReplaceIfExists = TRUE;
-	r.ri.FileNameLength = len;
-	if (SetFileInformationByHandle(w->file, FileRenameInfo, &r, (DWORD)sizeof r.ri + len)) {
+	if ((ri = rename_to_nt_path(pl->path, &size)) == NULL)
+		return fail_call(L"SetFileInformationByHandle", shown, ERROR_NOT_ENOUGH_MEMORY);
+	ok = SetFileInformationByHandle(w->file, FileRenameInfo, ri, size);
+	err = GetLastError();
+	free(ri);
+	if (ok) {
 		w->swapped = 1;
 		set_fate(L"\"%ls\" holds the new data", shown);
 		return 0;
 	}
-	err = GetLastError();
 	if (err == ERROR_ACCESS_DENIED || err == ERROR_SHARING_VIOLATION)
 		return fail_with(EXIT_SYSTEM, L"cannot replace \"%ls\": another program has it open, "
 		    L"or it is read-only (error %lu)", shown, (unsigned long)err);
 	return fail_call(L"SetFileInformationByHandle", shown, err);
+}
+
+/*
+ * FILE_RENAME_INFO for a rename to path ("\\?\C:\dir\FILE"), given in its NT
+ * form, "\??\C:\dir\FILE": a name without a folder would be taken from the
+ * current folder under Wine, and renamed in place on Windows, so the full
+ * path it is. From the heap (free it); its size in bytes in *size.
+ */
+static FILE_RENAME_INFO *rename_to_nt_path(const wchar_t *path, DWORD *size)
+{
+	size_t n = wcslen(path + 4) + 4;  /* "\??\" and the path after "\\?\" */
+	FILE_RENAME_INFO *ri;
+
+	/* as the docs size it: the structure (with its first character) and the name */
+	*size = (DWORD)(sizeof *ri + n * sizeof(wchar_t));
+	if ((ri = calloc(1, *size)) == NULL)
+		return NULL;
+	swprintf(ri->FileName, n + 1, L"\\??\\%ls", path + 4);
+	ri->ReplaceIfExists = TRUE;
+	ri->FileNameLength = (DWORD)(n * sizeof(wchar_t));
+	return ri;
 }
 
 /*
