@@ -239,16 +239,22 @@ static void skip(int n, const char *why)
 	printf("SKIP %d: %s\n", n, why);
 }
 
-/* "0\n1\n...\n" up to n-1: what fmread prints for a file of n integers. */
-static char *seq(unsigned n)
+/* "0<eol>1<eol>...": the integers 0..n-1, a line each, each ended by eol. */
+static char *seq_lines(unsigned n, const char *eol)
 {
-	char *s = malloc((size_t)n * 11 + 1), *p = s;
+	char *s = malloc((size_t)n * (10 + strlen(eol)) + 1), *p = s;
 	unsigned i;
 
 	for (i = 0; i < n; i++)
-		p += sprintf(p, "%u\n", i);
+		p += sprintf(p, "%u%s", i, eol);
 	*p = 0;
 	return s;
+}
+
+/* "0\n1\n...\n" up to n-1: what fmread prints for a file of n integers. */
+static char *seq(unsigned n)
+{
+	return seq_lines(n, "\n");
 }
 
 /* Is this Wine? Its ntdll says so; Windows' has no such export. */
@@ -3060,18 +3066,6 @@ static void test_injection(void)
 
 /* ---- examples/: what a learner copies must work ---- */
 
-/* "0\r\n1\r\n...": what reader.exe prints (stdout in text mode) for n integers */
-static char *seq_crlf(unsigned n)
-{
-	char *s = malloc((size_t)n * 12 + 1), *p = s;
-	unsigned i;
-
-	for (i = 0; i < n; i++)
-		p += sprintf(p, "%u\r\n", i);
-	*p = 0;
-	return s;
-}
-
 /*
  * The writer holds its mapping; the reader prints the 1000 integers; a
  * second writer refuses the taken name; the mapping is this user's alone;
@@ -3080,7 +3074,7 @@ static char *seq_crlf(unsigned n)
 static void test_examples(void)
 {
 	wchar_t writer[MAX_PATH + 40], reader[MAX_PATH + 40];
-	char *want = seq_crlf(1000);
+	char *want = seq_lines(1000, "\r\n");   /* stdout in text mode */
 	struct result r;
 	HANDLE w, m;
 	int i;
