@@ -67,24 +67,30 @@ static wchar_t fate[FM_PATH + 64];  /* what became of FILE: every error line end
  * that will never release it: then it is waited for a second at most, and the
  * line written all the same.
  */
-static DWORD put_line(HANDLE h, const struct line *l, int ending)
+static int take_line_lock(int ending)
 {
-	wchar_t oom[96];
-	int locked, tries;
-	DWORD err;
+	int tries;
 
-	locked = !(ending && line_writer == GetCurrentThreadId());
-	for (tries = 0; locked && !TryAcquireSRWLockExclusive(&line_lock); tries++) {
-		if (!ending) {
-			AcquireSRWLockExclusive(&line_lock);
-			break;
-		}
-		if (tries == 100) {
-			locked = 0;
-			break;
-		}
+	if (!ending) {
+		AcquireSRWLockExclusive(&line_lock);
+		return 1;
+	}
+	if (line_writer == GetCurrentThreadId())
+		return 0;                /* the crash was in here, holding it */
+	for (tries = 0; tries < 100; tries++) {
+		if (TryAcquireSRWLockExclusive(&line_lock))
+			return 1;
 		Sleep(10);
 	}
+	return 0;
+}
+
+static DWORD put_line(HANDLE h, const struct line *l, int ending)
+{
+	int locked = take_line_lock(ending);
+	wchar_t oom[96];
+	DWORD err;
+
 	line_writer = GetCurrentThreadId();
 	if (showing != NULL)
 		progress_end(showing);
