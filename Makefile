@@ -78,7 +78,14 @@ demo: $(PROGS)
 ifeq ($(OS),Windows_NT)
 test: e2e
 else
-test: lint unit fuzz-check compile-check e2e-builds demo-cmake-mingw host
+# two phases: what needs only the CPU (the checks, every build, and the
+# demo, which waits on nothing timed) two at a time on the two cores; then
+# what times programs (the two e2e suites side by side, host.sh), which
+# must not be starved
+test: | $(DEPS)
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint unit fuzz-check compile-check \
+		$(PROGS) $(INJECT) $(EXAMPLES) $(B)/e2e.exe cmake-msvc demo-cmake-mingw
+	@$(MAKE) --no-print-directory e2e-builds host
 endif
 
 unit: tests/unit.c memdata.h format.h | $(DEPS)
@@ -117,9 +124,16 @@ $(VALIDATOR): | $(DEPS)
 	npm install --silent --no-audit --no-fund --prefix $(B)/npm \
 		@action-validator/cli@0.6.0 @action-validator/core@0.6.0
 
-lint: $(VALIDATOR) | $(DEPS)
+# clang-tidy one file at a time, so that make -j shares them out
+TIDY = $(patsubst %.c,$(B)/tidy/%.ok,fmwrite.c fmread.c $(PARTS) $(SRC) $(wildcard examples/*.c))
+
+$(TIDY): $(B)/tidy/%.ok: %.c $(HDR) .clang-tidy | $(DEPS)
+	@mkdir -p $(dir $@)
+	clang-tidy --quiet $< -- --target=x86_64-w64-mingw32 -std=c11
+	@touch $@
+
+lint: $(VALIDATOR) $(TIDY) | $(DEPS)
 	$(VALIDATOR) .github/workflows/windows.yml
-	clang-tidy --quiet fmwrite.c fmread.c $(PARTS) $(SRC) examples/*.c -- --target=x86_64-w64-mingw32 -std=c11
 	cppcheck -q --error-exitcode=1 --enable=warning,style,performance,portability \
 		--std=c11 --platform=win64 -D_WIN32 -D_WIN64 --inline-suppr \
 		--suppress=missingIncludeSystem --suppress=variableScope \

@@ -12,7 +12,9 @@
  * time, so memory use stays bounded and a 32-bit build can walk a file
  * larger than its address space.
  */
+#ifndef FM_WINDOW
 #define FM_WINDOW ((size_t)32 << 20)
+#endif
 #define FM_GRAIN 65536u          /* views start on multiples of it (allocation granularity) */
 /* Data of more bytes than two windows is worth a second thread (win_halves). */
 #define FM_LARGE(bytes) ((bytes) > 2 * (uint64_t)FM_WINDOW)

@@ -2921,9 +2921,9 @@ static void test_injection(void)
 {
 	static const char foreign[] = "somebody's notes, not a MEMORYDATA file\r\n";
 	static const wchar_t *const cmds[3] = {
-		L"inject\\fmwrite -n 20000000 inj.bin",
-		L"inject\\fmwrite -n 20000000 inj.bin",
-		L"inject\\fmwrite --force -n 20000000 inj.bin",
+		L"inject\\fmwrite -n 2000000 inj.bin",
+		L"inject\\fmwrite -n 2000000 inj.bin",
+		L"inject\\fmwrite --force -n 2000000 inj.bin",
 	};
 	static const char *const what[3] = {
 		"injected: fmwrite of a new file",
@@ -2936,9 +2936,14 @@ static void test_injection(void)
 	HANDLE w;
 	int n, k, ok, bad;
 
+	run(L"fmwrite -q -n 1000 k.bin", &r);     /* as test_round_trips left it; this may run alone */
+	release(&r);
 	old[0] = NULL, oldlen[0] = 0;
 	old[1] = slurp(L"k.bin", &oldlen[1]);
 	old[2] = (char *)foreign, oldlen[2] = sizeof foreign - 1;
+
+	/* windows of 2 MiB: several of them, and two threads, in 8 MB of data */
+	SetEnvironmentVariableW(L"FM_WINDOW_MIB", L"2");
 
 	/*
 	 * The writer, on data large enough for two threads and several views,
@@ -2960,7 +2965,7 @@ static void test_injection(void)
 			ok = ok && !exists_like(L"inj.bin.fmwrite-*");
 			if (replaced) {
 				run(L"fmread -q --check inj.bin", &c);
-				ok = ok && c.code == 0 && match("inj.bin: valid, 20000000 integers, *\n", c.out, c.outlen);
+				ok = ok && c.code == 0 && match("inj.bin: valid, 2000000 integers, *\n", c.out, c.outlen);
 				release(&c);
 			} else if (k == 0) {
 				ok = ok && !exists(L"inj.bin") && match("*; \"inj.bin\" not created\n", r.err, r.errlen);
@@ -2979,8 +2984,8 @@ static void test_injection(void)
 		run(L"fmread -q --check inj.bin", &c);
 		snprintf(name, sizeof name, "%s: runs to completion once nothing fails", what[k]);
 		truth(name, r.code == 0 && n > 20 &&
-		    match("fmwrite: wrote 20000000 integers to \"inj.bin\"*\n", r.err, r.errlen) &&
-		    c.code == 0 && match("inj.bin: valid, 20000000 integers, *\n", c.out, c.outlen));
+		    match("fmwrite: wrote 2000000 integers to \"inj.bin\"*\n", r.err, r.errlen) &&
+		    c.code == 0 && match("inj.bin: valid, 2000000 integers, *\n", c.out, c.outlen));
 		release(&c);
 		release(&r);
 	}
@@ -2998,7 +3003,7 @@ static void test_injection(void)
 	all_runs("injected: fmread", n - 1, bad);
 	truth("injected: fmread runs to completion", r.code == 0 && strcmp(r.out, want) == 0);
 	release(&r);
-	expect("a file of several views for fmread --check", L"fmwrite -q -n 20000000 views.bin", 0, "", "");
+	expect("a file of several views for fmread --check", L"fmwrite -q -n 2000000 views.bin", 0, "", "");
 	bad = 0;
 	EACH_FAILURE(n, L"inject\\fmread -q --check views.bin", r) {
 		ok = r.code == 0 ? clean(&r, "fmread", 0) : r.code == 2 && r.outlen == 0 && clean(&r, "fmread", 1);
@@ -3006,7 +3011,7 @@ static void test_injection(void)
 	}
 	all_runs("injected: fmread --check", n - 1, bad);
 	truth("injected: fmread --check runs to completion",
-	    r.code == 0 && match("views.bin: valid, 20000000 integers, *\n", r.out, r.outlen));
+	    r.code == 0 && match("views.bin: valid, 2000000 integers, *\n", r.out, r.outlen));
 	release(&r);
 	DeleteFileW(L"views.bin");
 
@@ -3062,6 +3067,7 @@ static void test_injection(void)
 	    r.code == 0 && strcmp(r.out, want) == 0 && n > 10);
 	release(&r);
 	free(want);
+	SetEnvironmentVariableW(L"FM_WINDOW_MIB", NULL);
 }
 
 /* ---- examples/: what a learner copies must work ---- */

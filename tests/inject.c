@@ -77,6 +77,16 @@ static void say(const char *text)
 	WriteFile(GetStdHandle(STD_ERROR_HANDLE), text, (DWORD)strlen(text), &n, NULL);
 }
 
+/* FM_WINDOW_MIB=N: windows of N MiB (views.h); 32 without it. */
+size_t fm_window(void)
+{
+	static size_t bytes;
+
+	if (bytes == 0)
+		bytes = (size_t)(env("FM_WINDOW_MIB") != 0 ? env("FM_WINDOW_MIB") : 32) << 20;
+	return bytes;
+}
+
 /* FM_BUSY=N: the first N flushes of a view fail for a moment (error 33). */
 int fm_busy(void)
 {

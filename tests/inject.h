@@ -16,7 +16,10 @@
  * for Ctrl+C" says when), FM_SLOW_FLUSH=MS (each FlushFileBuffers takes that
  * much longer), FM_SLOW=MS (mapping a view takes that
  * long), FM_SLOW_WAIT=MS (a wait starts that late), FM_AFTER=1 (at exit, how many calls followed the failing one),
- * FM_FAIL_ONLY=NAME (FM_FAIL counts only the calls of NAME).
+ * FM_FAIL_ONLY=NAME (FM_FAIL counts only the calls of NAME),
+ * FM_WINDOW_MIB=N (windows of N MiB, a multiple of 2, instead of 32: the
+ * injection loops walk several windows and two threads in a tenth of the
+ * data).
  *
  * Not wrapped: WriteFile (the error lines themselves go through it) and
  * ResetEvent (its failure cannot change an outcome: every wake re-checks).
@@ -38,6 +41,9 @@ void fm_before_flush(HANDLE file, HANDLE interrupt);
 void fm_crash_again(void);               /* FM_CRASH_AGAIN: after FM_CRASH, at the next CloseHandle */
 void fm_slow(void);      /* FM_SLOW: mapping a view takes that long */
 void fm_slow_wait(void); /* FM_SLOW_WAIT: a wait starts that late */
+size_t fm_window(void);  /* FM_WINDOW_MIB: the window's size in bytes */
+
+#define FM_WINDOW fm_window()
 
 #define FM_FAILED(value) (SetLastError(ERROR_NOT_ENOUGH_MEMORY), (value))
 #define FM_INJECT(value, call) (fm_fail_now(#call) ? FM_FAILED(value) : (call))
