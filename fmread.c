@@ -430,7 +430,7 @@ static int read_any(const struct args *a)
 {
 	wchar_t name[NAME_MAX];
 	SECURITY_ATTRIBUTES sa;
-	struct waiting wt = { 0 };
+	struct waiting *wt = &writer_watch;
 	ULONGLONG end = GetTickCount64() + a->wait * 1000;
 	int rc;
 
@@ -438,23 +438,22 @@ static int read_any(const struct args *a)
 	    (rc = object_name(a, &where, name)) != 0)
 		return rc;
 	while ((rc = attempt(a, name, a->wait > 0)) == NOT_YET) {
-		if (wt.writer_died) {
+		if (wt->writer_died) {
 			rc = fail_with(EXIT_DATA, L"\"%ls\": its writer ended without finishing (killed, "
 			    L"crashed or failed); nothing was printed", a->file != NULL ? a->file : name);
 			break;
 		}
-		if (wt.ready == NULL) {
+		if (wt->ready == NULL) {
 			/* made before the next look, so no signal falls in between */
-			if ((rc = owner_only(&sa, name)) != 0 || (rc = open_event(&sa, name, L".ready", 0, &wt.ready)) != 0)
+			if ((rc = owner_only(&sa, name)) != 0 || (rc = open_event(&sa, name, L".ready", 0, &wt->ready)) != 0)
 				break;
 			say_info(a, L"waiting up to %llu s for \"%ls\"", (unsigned long long)a->wait, name);
 			continue;
 		}
-		if ((rc = wait_once(a, name, &wt, end)) != NOT_YET)
+		if ((rc = wait_once(a, name, wt, end)) != NOT_YET)
 			break;
 	}
-	close_handle(wt.writer, name);
-	close_handle(wt.ready, name);
+	end_watch(name, wt);
 	return rc;
 }
 

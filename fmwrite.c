@@ -106,13 +106,16 @@ static void abandon(void)
  * by this writer, and a reader may still hold the old mapping open;
  * NOT_YET then says "not free yet", to try again.
  */
-static int create_mapping(struct writer *w, SECURITY_ATTRIBUTES *sa, DWORD protect, uint64_t size,
-    int again)
+static int create_mapping(struct writer *w, DWORD protect, uint64_t size, int again)
 {
+	SECURITY_ATTRIBUTES sa;
 	DWORD err;
+	int rc;
 
+	if ((rc = read_only_mapping(&sa, w->name)) != 0)
+		return rc;
 	/* with a file, the size extends it; without, it is the paging file's share */
-	w->map = CreateFileMappingW(w->nf.file, sa, protect, (DWORD)(size >> 32), (DWORD)size, w->name);
+	w->map = CreateFileMappingW(w->nf.file, &sa, protect, (DWORD)(size >> 32), (DWORD)size, w->name);
 	err = GetLastError();
 	if (w->map != NULL && err == ERROR_ALREADY_EXISTS) {
 		close_handle(w->map, w->name);
@@ -250,7 +253,7 @@ static void say_holding(const struct args *a, const struct writer *w)
  * (w->map NULL: a follower still prints from the old one) is tried every
  * 10 ms meanwhile; the follower, done, counts as a reader all the same.
  */
-static int hold(const struct args *a, struct writer *w, SECURITY_ATTRIBUTES *sa)
+static int hold(const struct args *a, struct writer *w)
 {
 	HANDLE h[2] = { w->done, interrupt_event() };
 	ULONGLONG now, end = GetTickCount64() + a->hold * 1000;
@@ -260,7 +263,7 @@ static int hold(const struct args *a, struct writer *w, SECURITY_ATTRIBUTES *sa)
 
 	say_holding(a, w);
 	for (;;) {
-		if (w->map == NULL && (rc = create_mapping(w, sa, PAGE_READONLY, 0, 1)) != 0 && rc != NOT_YET)
+		if (w->map == NULL && (rc = create_mapping(w, PAGE_READONLY, 0, 1)) != 0 && rc != NOT_YET)
 			return rc;
 		now = GetTickCount64();
 		ms = now < end ? (DWORD)(end - now) : 0;
@@ -287,19 +290,22 @@ static int hold(const struct args *a, struct writer *w, SECURITY_ATTRIBUTES *sa)
 }
 
 /*
- * Under Wine a mapping names its file by the name it was opened with, the
- * new file's; recreated (read-only: the data is final), it names FILE,
- * which readers check. On Windows it names FILE either way. A reader that
- * looked at the old one may hold it a moment, a follower until it has
- * printed all: a second here, then hold() goes on trying (w->map NULL).
+ * A workaround for Wine, and only there: Wine's mapping names its file by
+ * the name it was opened with, the new file's, and readers check that it
+ * names FILE; recreated after the rename, it does. Windows names the file
+ * as it is named now, so there the mapping stays: recreating it would open
+ * a gap in which the name is free and a reader falls back to FILE, which
+ * the holder still has open. A reader that looked at the old one may hold
+ * it a moment, a follower until it has printed all: a second here, then
+ * hold() goes on trying (w->map NULL).
  */
-static int recreate_mapping(struct writer *w, SECURITY_ATTRIBUTES *sa)
+static int recreate_mapping(struct writer *w)
 {
 	int rc, tries;
 
 	close_handle(w->map, w->name);
 	w->map = NULL;
-	for (tries = 0; (rc = create_mapping(w, sa, PAGE_READONLY, 0, 1)) == NOT_YET && tries < 100; tries++)
+	for (tries = 0; (rc = create_mapping(w, PAGE_READONLY, 0, 1)) == NOT_YET && tries < 100; tries++)
 		Sleep(10);
 	return rc == NOT_YET ? 0 : rc;
 }
@@ -321,10 +327,14 @@ static int write_all_of(const struct args *a, struct writer *w)
 		return rc;
 	if (!a->no_file && (rc = may_replace(a, &w->where)) != 0)
 		return rc;
-	/* once the name is ours: should this writer stop short, waiting readers hear of it */
-	if ((!a->no_file && (rc = create_temp(&w->nf, &w->where)) != 0) ||
-	    (rc = create_mapping(w, &sa, PAGE_READWRITE, md_file_size(a->count), 0)) != 0 ||
-	    (rc = own_writer_mutex(&sa, w->name, &w->writer)) != 0 ||
+	/*
+	 * NAME.writer first: from now on, should this writer stop short at any
+	 * point, every waiting reader hears of it, also one that has not yet
+	 * seen the mapping (wait.c)
+	 */
+	if ((rc = own_writer_mutex(&sa, w->name, &w->writer)) != 0 ||
+	    (!a->no_file && (rc = create_temp(&w->nf, &w->where)) != 0) ||
+	    (rc = create_mapping(w, PAGE_READWRITE, md_file_size(a->count), 0)) != 0 ||
 	    (rc = open_event(&sa, w->name, L".ready", 0, &w->ready)) != 0 ||
 	    (rc = open_event(&sa, w->name, L".done", 1, &w->done)) != 0)
 		return rc;
@@ -361,11 +371,11 @@ static int write_all_of(const struct args *a, struct writer *w)
 	    v[0].subject, w->name);
 	if (a->hold == 0)
 		return 0;                /* write_file signals once the file is free */
-	if (!a->no_file && (rc = recreate_mapping(w, &sa)) != 0)
+	if (!a->no_file && under_wine() && (rc = recreate_mapping(w)) != 0)
 		return rc;
 	if (!SetEvent(w->ready))
 		return fail_call(L"SetEvent", w->name, GetLastError());
-	return hold(a, w, &sa);
+	return hold(a, w);
 }
 
 static int write_file(const struct args *a)

@@ -67,7 +67,6 @@ static int take_blocks(struct window *w, struct blocks *b, const struct args *a,
 struct follower {
 	struct blocks b;
 	struct md_header first;  /* the header as first seen begun */
-	struct waiting wt;
 	uint64_t done;           /* integers checked (and printed) */
 	int started;
 	int printing;            /* the output thread is started */
@@ -149,8 +148,8 @@ static int follow_end(const struct args *a, struct follower *f, int rc, enum md_
  * buffer fills; then the wait for more (wait_writer), each a little longer.
  * STALLED when --wait seconds have passed since anything new came.
  */
-static int caught_up(const struct args *a, struct follower *f, const wchar_t *name,
-    const wchar_t *subject, DWORD *ms, ULONGLONG since, ULONGLONG last)
+static int caught_up(const struct args *a, const wchar_t *name, const wchar_t *subject, DWORD *ms,
+    ULONGLONG since, ULONGLONG last)
 {
 	int rc;
 
@@ -158,7 +157,7 @@ static int caught_up(const struct args *a, struct follower *f, const wchar_t *na
 		return STALLED;
 	if (!a->check && output_pending() && (rc = flush_out()) != 0)
 		return rc;
-	if ((rc = wait_writer(name, subject, &f->wt, *ms, since, 1)) == 0 && *ms < 16)
+	if ((rc = wait_writer(name, subject, &writer_watch, *ms, since)) == 0 && *ms < 16)
 		*ms *= 2;
 	return rc;
 }
@@ -191,8 +190,9 @@ int follow(struct window w[2], const struct args *a, const wchar_t *name, const 
 				rc = STALLED;
 				break;
 			}
-			rc = wait_writer(name, w[0].subject, &f.wt, 10, since, 0);
-			if (f.wt.writer_died)
+			/* 16 ms: a wait on NAME.writer itself, not a sleep */
+			rc = wait_writer(name, w[0].subject, &writer_watch, 16, since);
+			if (writer_watch.writer_died)
 				break;
 			continue;
 		}
@@ -203,12 +203,11 @@ int follow(struct window w[2], const struct args *a, const wchar_t *name, const 
 			rc = take_blocks(&w[0], &f.b, a, h.published, &f.done);
 		}
 		/* ended: well (then this look found it complete) or not */
-		if (rc != 0 || st == MD_OK || f.wt.writer_died || f.wt.idle)
+		if (rc != 0 || st == MD_OK || writer_watch.writer_died || writer_watch.ended_well)
 			break;
-		rc = caught_up(a, &f, name, w[0].subject, &ms, since, last);
+		rc = caught_up(a, name, w[0].subject, &ms, since, last);
 	}
 	if (f.started)
 		blocks_end(&f.b);
-	close_handle(f.wt.writer, name);
 	return follow_end(a, &f, rc, st, &h, w[0].subject, via);
 }

@@ -67,32 +67,56 @@ int check_owner(HANDLE h, const wchar_t *subject, int *mine, wchar_t owner[96])
 	return 0;
 }
 
+/* A security descriptor whose DACL lets the current user, and nobody else, at an object. */
+struct user_sd {
+	union { ACL acl; unsigned char b[256]; } acl;
+	SECURITY_DESCRIPTOR sd;
+};
+
 /*
- * Security attributes that let the current user, and nobody else, at an
- * object. Built from the token's user SID: under Wine the OWNER RIGHTS SID
- * denies even the owner, and no descriptor at all means no DACL, open to all.
+ * Fills `u` to grant the current user `rights`, and points `sa` to it. Built
+ * from the token's user SID: under Wine the OWNER RIGHTS SID denies even the
+ * owner, and no descriptor at all means no DACL, open to all.
  */
-int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject)
+static int user_only(struct user_sd *u, DWORD rights, SECURITY_ATTRIBUTES *sa, const wchar_t *subject)
 {
-	static union { ACL acl; unsigned char b[256]; } acl;
-	static SECURITY_DESCRIPTOR sd;
 	int rc;
 
 	if ((rc = read_token(subject)) != 0)
 		return rc;
-	if (!InitializeAcl(&acl.acl, sizeof acl.b, ACL_REVISION))
+	if (!InitializeAcl(&u->acl.acl, sizeof u->acl.b, ACL_REVISION))
 		return fail_call(L"InitializeAcl", subject, GetLastError());
-	if (!AddAccessAllowedAce(&acl.acl, ACL_REVISION, STANDARD_RIGHTS_ALL | SPECIFIC_RIGHTS_ALL,
-	    me.tu.User.Sid))
+	if (!AddAccessAllowedAce(&u->acl.acl, ACL_REVISION, rights, me.tu.User.Sid))
 		return fail_call(L"AddAccessAllowedAce", subject, GetLastError());
-	if (!InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION))
+	if (!InitializeSecurityDescriptor(&u->sd, SECURITY_DESCRIPTOR_REVISION))
 		return fail_call(L"InitializeSecurityDescriptor", subject, GetLastError());
-	if (!SetSecurityDescriptorDacl(&sd, TRUE, &acl.acl, FALSE))
+	if (!SetSecurityDescriptorDacl(&u->sd, TRUE, &u->acl.acl, FALSE))
 		return fail_call(L"SetSecurityDescriptorDacl", subject, GetLastError());
 	sa->nLength = sizeof *sa;
-	sa->lpSecurityDescriptor = &sd;
+	sa->lpSecurityDescriptor = &u->sd;
 	sa->bInheritHandle = FALSE;
 	return 0;
+}
+
+/* Security attributes that let the current user, and nobody else, at an object. */
+int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject)
+{
+	static struct user_sd u;     /* static: sa points to it */
+
+	return user_only(&u, STANDARD_RIGHTS_ALL | SPECIFIC_RIGHTS_ALL, sa, subject);
+}
+
+/*
+ * For the mapping: the current user may open it to map views for reading
+ * and to read its owner, nobody may open it to write. The writer's own
+ * handle has every right from the creation (a DACL governs opening, not
+ * the creator's handle), so it alone can change the data.
+ */
+int read_only_mapping(SECURITY_ATTRIBUTES *sa, const wchar_t *subject)
+{
+	static struct user_sd u;
+
+	return user_only(&u, FILE_MAP_READ | SECTION_QUERY | READ_CONTROL, sa, subject);
 }
 
 /*
@@ -145,11 +169,13 @@ int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suff
 }
 
 /*
- * NAME.writer: a mutex the writer owns for as long as it works on NAME. It
- * lets it go when it ends well; if it ends any other way (killed, crashed,
- * failed) the system marks the mutex abandoned, and a waiting reader learns
- * at once that no data is coming. One that exists already (claim()) is
- * waited for: a reader may own it for a moment; a second or so at most.
+ * NAME.writer: a mutex the writer owns for as long as it works on NAME,
+ * from before it makes anything else of that name. It releases it when it
+ * ends well; if it ends any other way (killed, crashed, failed) the system
+ * marks the mutex abandoned, and a waiting reader learns at once that no
+ * data is coming. One that exists already (a waiting reader makes it, wait.c;
+ * claim() says whose) is waited for: a reader owns it for a moment when it
+ * looks, or, having found it abandoned, until it exits; 1.5 s at most.
  */
 int own_writer_mutex(SECURITY_ATTRIBUTES *sa, const wchar_t *name, HANDLE *m)
 {

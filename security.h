@@ -8,6 +8,7 @@
 
 int check_owner(HANDLE h, const wchar_t *subject, int *mine, wchar_t owner[96]);
 int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject);
+int read_only_mapping(SECURITY_ATTRIBUTES *sa, const wchar_t *subject);
 int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suffix, int counting,
     HANDLE *ev);
 int own_writer_mutex(SECURITY_ATTRIBUTES *sa, const wchar_t *name, HANDLE *m);

@@ -7,18 +7,28 @@
 #include "args.h"
 #include "common.h"
 
-/* What a reader waits on; see read_any. */
+/* What a reader waits on; see read_any and follow. */
 struct waiting {
 	HANDLE ready;            /* NAME.ready */
-	HANDLE writer;           /* NAME.writer, once a writer of this user's has made it */
+	HANDLE writer;           /* NAME.writer: this user's, found or made by this reader */
 	int stale;               /* .ready was found set with nothing to read */
-	int idle;                /* NAME.writer's writer ended well; kept open for the next one */
+	int at_work;             /* a writer owns NAME.writer */
+	int ended_well;          /* it was seen at work, then released it: its data is complete */
 	int foreign;             /* NAME.writer is another user's: not to be asked again */
 	int writer_died;         /* it was abandoned: its writer stopped short */
 };
 
+/*
+ * The process's one watcher: a reader that waits for a mapping and then
+ * follows it must see NAME.writer through one history (what it saw at work,
+ * the abandoned mutex it now owns, which a second look would take for
+ * free: a mutex is its owner's again and again).
+ */
+extern struct waiting writer_watch;
+
 int wait_writer(const wchar_t *name, const wchar_t *subject, struct waiting *wt, DWORD ms,
-    ULONGLONG since, int begun);
+    ULONGLONG since);
 int wait_once(const struct args *a, const wchar_t *name, struct waiting *wt, ULONGLONG end);
+void end_watch(const wchar_t *name, struct waiting *wt);
 
 #endif /* WAIT_H */
