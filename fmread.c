@@ -249,7 +249,7 @@ static int read_file(const struct args *a, int can_wait)
 	file = CreateFileW(a->file, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING,
 	    FILE_FLAG_SEQUENTIAL_SCAN, NULL);
 	read_id_ok = file != INVALID_HANDLE_VALUE &&
-	    GetFileInformationByHandleEx(file, FileIdInfo, &read_id, sizeof read_id);
+	    file_id_of(file, &read_id);
 	if (file == INVALID_HANDLE_VALUE) {
 		err = GetLastError();
 		/* not there yet, or its writer still has it */

@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <wchar.h>
 
 /* FILE_CASE_SENSITIVE_INFO and its flag, which not every SDK has */
@@ -52,6 +53,32 @@ static DWORD final_path(HANDLE h, const wchar_t *name, wchar_t *buf)
 	return n > 0 && n < FM_PATH - 4 ? n + 4 : n;
 }
 
+/*
+ * A file's volume serial and ID. FAT32, exFAT and some network shares have
+ * no FileIdInfo (error 87, or "not supported"): there the 32-bit volume
+ * serial and 64-bit file index of GetFileInformationByHandle stand in,
+ * which such volumes do have. One volume always answers the same way, so
+ * two identities of its files compare alike. FALSE with GetLastError set.
+ */
+BOOL file_id_of(HANDLE h, struct file_id *id)
+{
+	BY_HANDLE_FILE_INFORMATION info;
+	DWORD err;
+
+	if (GetFileInformationByHandleEx(h, FileIdInfo, id, sizeof *id))
+		return TRUE;
+	err = GetLastError();
+	if (err != ERROR_INVALID_PARAMETER && err != ERROR_INVALID_FUNCTION && err != ERROR_NOT_SUPPORTED)
+		return FALSE;
+	if (!GetFileInformationByHandle(h, &info))
+		return FALSE;
+	memset(id, 0, sizeof *id);
+	id->volume = info.dwVolumeSerialNumber;
+	memcpy(id->id + 8, &info.nFileIndexLow, 4);
+	memcpy(id->id + 12, &info.nFileIndexHigh, 4);
+	return TRUE;
+}
+
 static int identify(const wchar_t *path, struct identity *who)
 {
 	/* no data access asked, so no share mode of anyone else's stands in the way */
@@ -61,7 +88,7 @@ static int identify(const wchar_t *path, struct identity *who)
 
 	if (h == INVALID_HANDLE_VALUE)
 		return 0;
-	ok = GetFileInformationByHandleEx(h, FileIdInfo, &who->id, sizeof who->id);
+	ok = file_id_of(h, &who->id);
 	n = final_path(h, path, who->path);
 	close_handle(h, path);
 	return ok && n > 0 && n < FM_PATH;
@@ -172,8 +199,8 @@ static int place_folder(struct place *pl, const wchar_t *file, const wchar_t *le
 	n = final_path(h, pl->path, pl->path);
 	if (n == 0 || n >= FM_PATH)
 		err = n == 0 ? GetLastError() : ERROR_FILENAME_EXCED_RANGE, call = L"GetFinalPathNameByHandleW";
-	else if (!GetFileInformationByHandleEx(h, FileIdInfo, &pl->dir, sizeof pl->dir))
-		err = GetLastError(), call = L"GetFileInformationByHandleEx";
+	else if (!file_id_of(h, &pl->dir))
+		err = GetLastError(), call = L"GetFileInformationByHandle";
 	pl->fold = err == 0 && GetFileInformationByHandleEx(h, FileCaseSensitiveInfo, &cs, sizeof cs) &&
 	    !(cs.flags & FILE_CS_CASE_SENSITIVE);
 	close_handle(h, file);

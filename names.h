@@ -39,5 +39,6 @@ int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_
 enum { MAPS_OTHER, MAPS_FILE, MAPS_NEW_FILE, MAPS_GONE, MAPS_UNKNOWN };
 int mapped_file(HANDLE map, const wchar_t *file, const struct place *pl, int *what);
 int is_file(const wchar_t *path, const struct file_id *id);
+BOOL file_id_of(HANDLE h, struct file_id *id);
 
 #endif /* NAMES_H */

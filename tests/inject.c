@@ -77,6 +77,12 @@ static void say(const char *text)
 	WriteFile(GetStdHandle(STD_ERROR_HANDLE), text, (DWORD)strlen(text), &n, NULL);
 }
 
+/* FM_NO_FILE_ID=1: FileIdInfo is not there, as on FAT volumes. */
+int fm_no_file_id(int cls)
+{
+	return cls == FileIdInfo && env("FM_NO_FILE_ID") != 0;
+}
+
 /* FM_WINDOW_MIB=N: windows of N MiB (views.h); 32 without it. */
 size_t fm_window(void)
 {

@@ -17,6 +17,8 @@
  * much longer), FM_SLOW=MS (mapping a view takes that
  * long), FM_SLOW_WAIT=MS (a wait starts that late), FM_AFTER=1 (at exit, how many calls followed the failing one),
  * FM_FAIL_ONLY=NAME (FM_FAIL counts only the calls of NAME),
+ * FM_NO_FILE_ID=1 (GetFileInformationByHandleEx(FileIdInfo) fails with
+ * error 87 at every call, as on FAT32, exFAT and some network shares),
  * FM_WINDOW_MIB=N (windows of N MiB, a multiple of 2, instead of 32: the
  * injection loops walk several windows and two threads in a tenth of the
  * data).
@@ -42,6 +44,7 @@ void fm_crash_again(void);               /* FM_CRASH_AGAIN: after FM_CRASH, at t
 void fm_slow(void);      /* FM_SLOW: mapping a view takes that long */
 void fm_slow_wait(void); /* FM_SLOW_WAIT: a wait starts that late */
 size_t fm_window(void);  /* FM_WINDOW_MIB: the window's size in bytes */
+int fm_no_file_id(int cls);     /* FM_NO_FILE_ID: FileIdInfo fails, as on FAT (error 87) */
 
 #define FM_WINDOW fm_window()
 
@@ -63,7 +66,10 @@ size_t fm_window(void);  /* FM_WINDOW_MIB: the window's size in bytes */
 	FM_INJECT(FALSE, FlushFileBuffers(file)))
 #define FlushViewOfFile(base, n) (fm_raise(base), fm_busy() ? FALSE : \
 	FM_INJECT(FALSE, FlushViewOfFile(base, n)))
-#define GetFileInformationByHandleEx(...) FM_INJECT(FALSE, GetFileInformationByHandleEx(__VA_ARGS__))
+#define GetFileInformationByHandleEx(h, cls, ...) (fm_no_file_id(cls) ? \
+	(SetLastError(ERROR_INVALID_PARAMETER), FALSE) : \
+	FM_INJECT(FALSE, GetFileInformationByHandleEx(h, cls, __VA_ARGS__)))
+#define GetFileInformationByHandle(...) FM_INJECT(FALSE, GetFileInformationByHandle(__VA_ARGS__))
 #define GetFileSizeEx(...) FM_INJECT(FALSE, GetFileSizeEx(__VA_ARGS__))
 #define GetFinalPathNameByHandleW(...) FM_INJECT(0, GetFinalPathNameByHandleW(__VA_ARGS__))
 #define GetFullPathNameW(...) FM_INJECT(0, GetFullPathNameW(__VA_ARGS__))
