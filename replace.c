@@ -6,11 +6,13 @@
  * whether FILE may be replaced at all.
  */
 #include "replace.h"
+#include "console.h"
 #include "memdata.h"
 #include "msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <wchar.h>
 
 /*
@@ -88,22 +90,62 @@ int touch(HANDLE file, const wchar_t *subject)
 static FILE_RENAME_INFO *rename_to_nt_path(const wchar_t *path, DWORD *size);
 
 /*
+ * FileRenameInfoEx (Windows 10 1709 and later, on NTFS): a rename with POSIX
+ * semantics replaces FILE even while other programs have it open with
+ * FILE_SHARE_DELETE, as virus scanners, the search indexer, backup agents
+ * and Explorer's preview do for a moment with a fresh file. Spelt out, as
+ * not every SDK has them.
+ */
+#define RENAME_INFO_EX ((FILE_INFO_BY_HANDLE_CLASS)22)
+#define RENAME_REPLACE_IF_EXISTS 0x1
+#define RENAME_POSIX_SEMANTICS 0x2
+
+/* One rename: with POSIX semantics where the system has them, else the classic one. */
+static BOOL rename_once(HANDLE file, FILE_RENAME_INFO *ri, DWORD size)
+{
+	static int classic;          /* the system has no FileRenameInfoEx */
+	DWORD flags = RENAME_REPLACE_IF_EXISTS | RENAME_POSIX_SEMANTICS, err;
+
+	if (!classic) {
+		memcpy(ri, &flags, sizeof flags);   /* Flags, where ReplaceIfExists is */
+		if (SetFileInformationByHandle(file, RENAME_INFO_EX, ri, size))
+			return TRUE;
+		err = GetLastError();
+		if (err != ERROR_INVALID_PARAMETER && err != ERROR_INVALID_FUNCTION &&
+		    err != ERROR_NOT_SUPPORTED && err != ERROR_CALL_NOT_IMPLEMENTED)
+			return FALSE;
+		classic = 1;
+		memset(ri, 0, sizeof flags);
+		ri->ReplaceIfExists = TRUE;
+	}
+	return SetFileInformationByHandle(file, FileRenameInfo, ri, size);
+}
+
+/*
  * The new file takes FILE's place in one rename, through the handle that
- * wrote it (SetFileInformationByHandle, FileRenameInfo): no name is looked up
- * in between, it works while the file is mapped, and while another program
- * has FILE open it fails rather than waits or breaks in. A reader of the old
- * file keeps the old file. MoveFileExW would need the handle closed first,
- * and ReplaceFileW the same.
+ * wrote it (SetFileInformationByHandle): no name is looked up in between,
+ * and it works while the file is mapped. MoveFileExW would need the handle
+ * closed first, and ReplaceFileW the same. A program that has FILE open
+ * for a moment (a scanner; under the classic rename, any handle at all)
+ * makes it fail with a sharing violation or access denied: tried again
+ * for about a second (10 ms, doubling to 160 ms). A reader that has FILE
+ * open keeps it so (fmread opens it without FILE_SHARE_DELETE), and wins:
+ * a reader of the old file keeps the old file, and the line says so.
  */
 int take_place(struct new_file *w, const struct place *pl, const wchar_t *shown)
 {
 	FILE_RENAME_INFO *ri;
-	DWORD size, err;
+	DWORD size, err, ms = 10, waited = 0;
 	BOOL ok;
 
 	if ((ri = rename_to_nt_path(pl->path, &size)) == NULL)
 		return fail_call(L"SetFileInformationByHandle", shown, ERROR_NOT_ENOUGH_MEMORY);
-	ok = SetFileInformationByHandle(w->file, FileRenameInfo, ri, size);
+	while (!(ok = rename_once(w->file, ri, size)) && waited < 1000 && !interrupted &&
+	    ((err = GetLastError()) == ERROR_SHARING_VIOLATION || err == ERROR_ACCESS_DENIED)) {
+		Sleep(ms);
+		waited += ms;
+		ms = ms < 160 ? 2 * ms : 160;
+	}
 	err = GetLastError();
 	free(ri);
 	if (ok) {
@@ -111,9 +153,11 @@ int take_place(struct new_file *w, const struct place *pl, const wchar_t *shown)
 		set_fate(L"\"%ls\" holds the new data", shown);
 		return 0;
 	}
+	if (interrupted)
+		return interrupted_while(L"replacing", shown);
 	if (err == ERROR_ACCESS_DENIED || err == ERROR_SHARING_VIOLATION)
-		return fail_with(EXIT_SYSTEM, L"cannot replace \"%ls\": another program has it open, "
-		    L"or it is read-only (error %lu)", shown, (unsigned long)err);
+		return fail_with(EXIT_SYSTEM, L"cannot replace \"%ls\": another program (a reader, say) "
+		    L"kept it open for over a second, or it is read-only (error %lu)", shown, (unsigned long)err);
 	return fail_call(L"SetFileInformationByHandle", shown, err);
 }
 

@@ -692,8 +692,8 @@ static void test_system_errors(void)
 	/* another program has the file open: it cannot be replaced, and is left as it was */
 	h = CreateFileW(L"held.bin", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
 	expect("a file another program has open is not replaced", L"fmwrite held.bin", 2, "",
-	    "fmwrite: cannot replace \"held.bin\": another program has it open, or it is read-only "
-	    "(error *); \"held.bin\" left as it was\n");
+	    "fmwrite: cannot replace \"held.bin\": another program (a reader, say) kept it open for over "
+	    "a second, or it is read-only (error *); \"held.bin\" left as it was\n");
 	truth("... and no new file is left beside it", !exists_like(L"held.bin.fmwrite-*"));
 	expect("a reader meets a file being written", L"fmread held.bin", 2, "",
 	    "fmread: CreateFileW(\"held.bin\"): * (error 32)\n");
@@ -1785,6 +1785,67 @@ static void test_early_kills(void)
 	truth("a writer killed early: at each of 20 points, each of 8 waiting readers exits 3 with the line",
 	    bad == 0);
 	truth("... told soon after the kill, not at its 6 s deadline", most < 3000);
+}
+
+/*
+ * A program that opens FILE for a moment (a virus scanner, the indexer, a
+ * backup agent) does not make the rename fail: it is tried again for about a
+ * second. One that keeps it open longer (a reader) wins, and is named.
+ */
+static void test_busy_rename(void)
+{
+	static const struct { const wchar_t *busy, *no_ex; DWORD code; } inj[4] = {
+		{ L"3,32", NULL, 0 }, { L"3,5", NULL, 0 }, { L"3,32", L"1", 0 }, { L"1000,32", NULL, 2 },
+	};
+	char name[120];
+	struct result r;
+	HANDLE h, w;
+	int k;
+
+	/* a scanner: FILE open, all shared, for 300 ms from the moment the new file exists */
+	copy_good(L"busy.bin");
+	h = CreateFileW(L"busy.bin", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+	    NULL, OPEN_EXISTING, 0, NULL);
+	w = start(L"fmwrite -n 999 busy.bin", L"w1");
+	while (temp_size(L"busy.bin") < 0 && WaitForSingleObject(w, 5) == WAIT_TIMEOUT)
+		;
+	Sleep(300);
+	CloseHandle(h);
+	judge("a program that has FILE open for 300 ms: the rename is tried again, and FILE replaced", w, L"w1",
+	    0, "", "fmwrite: wrote 999 integers to \"busy.bin\"*\n");
+	expect("... with the new data", L"fmread -q --check busy.bin", 0, "busy.bin: valid, 999 integers, *\n", "");
+
+	/* a reader, which opens FILE without FILE_SHARE_DELETE, for 3 s */
+	copy_good(L"busy.bin");
+	h = CreateFileW(L"busy.bin", GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+	expect("a reader that keeps FILE open past a second wins: exit 2, and the line names it",
+	    L"fmwrite -n 999 busy.bin", 2, "", "fmwrite: cannot replace \"busy.bin\": another program (a "
+	    "reader, say) kept it open for over a second, or it is read-only (error *); \"busy.bin\" left as "
+	    "it was\n");
+	CloseHandle(h);
+	truth("... FILE as it was, byte for byte, and no new file beside it", still_good(L"busy.bin") &&
+	    !exists_like(L"busy.bin.fmwrite-*"));
+
+	/* the same, staged: the first renames fail with 32 or 5; FileRenameInfoEx not supported */
+	for (k = 0; k < 4; k++) {
+		copy_good(L"busy.bin");
+		SetEnvironmentVariableW(L"FM_RENAME_BUSY", inj[k].busy);
+		SetEnvironmentVariableW(L"FM_NO_RENAME_EX", inj[k].no_ex);
+		run(L"inject\\fmwrite -q -n 999 busy.bin", &r);
+		SetEnvironmentVariableW(L"FM_RENAME_BUSY", NULL);
+		SetEnvironmentVariableW(L"FM_NO_RENAME_EX", NULL);
+		snprintf(name, sizeof name, "the first %.*ls renames fail with error %ls%s: %s",
+		    (int)(wcschr(inj[k].busy, L',') - inj[k].busy), inj[k].busy, wcschr(inj[k].busy, L',') + 1,
+		    inj[k].no_ex ? ", no FileRenameInfoEx" : "", k < 3 ? "replaced" : "exit 2, FILE as it was");
+		release(&r);
+		if (k < 3)
+			run(L"fmread -q --check busy.bin", &r);
+		truth(name, k < 3 ? r.code == 0 && match("busy.bin: valid, 999 integers, *\n", r.out, r.outlen) :
+		    r.code == 2 && still_good(L"busy.bin") && !exists_like(L"busy.bin.fmwrite-*"));
+		if (k < 3)
+			release(&r);
+	}
+	DeleteFileW(L"busy.bin");
 }
 
 /* A large write, caught in the middle: FILE stays as it was. */
@@ -3366,6 +3427,7 @@ int wmain(int argc, wchar_t **argv)
 	RUN(test_flipping, 3);
 	RUN(test_kill_points, 4);
 	RUN(test_early_kills, 2);
+	RUN(test_busy_rename, 8);
 	RUN(test_interrupted, 31);
 	RUN(test_messages, 23);
 	RUN(test_many_readers, 24);

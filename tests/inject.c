@@ -83,6 +83,26 @@ int fm_no_file_id(int cls)
 	return cls == FileIdInfo && env("FM_NO_FILE_ID") != 0;
 }
 
+/*
+ * FM_NO_RENAME_EX=1: FileRenameInfoEx (22) is not supported (error 50).
+ * FM_RENAME_BUSY=K,ERR: the first K renames, of either kind, fail with ERR.
+ */
+int fm_rename_fails(int cls)
+{
+	static volatile LONG renames;
+	const char *busy = getenv("FM_RENAME_BUSY"), *comma;
+
+	if (cls == 22 && env("FM_NO_RENAME_EX") != 0) {
+		SetLastError(ERROR_NOT_SUPPORTED);
+		return 1;
+	}
+	if ((cls != 22 && cls != FileRenameInfo) || busy == NULL || (comma = strchr(busy, ',')) == NULL ||
+	    InterlockedIncrement(&renames) > atol(busy))
+		return 0;
+	SetLastError((DWORD)atol(comma + 1));
+	return 1;
+}
+
 /* FM_WINDOW_MIB=N: windows of N MiB (views.h); 32 without it. */
 size_t fm_window(void)
 {

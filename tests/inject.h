@@ -19,6 +19,10 @@
  * FM_FAIL_ONLY=NAME (FM_FAIL counts only the calls of NAME),
  * FM_NO_FILE_ID=1 (GetFileInformationByHandleEx(FileIdInfo) fails with
  * error 87 at every call, as on FAT32, exFAT and some network shares),
+ * FM_NO_RENAME_EX=1 (SetFileInformationByHandle(FileRenameInfoEx) is not
+ * supported, as before Windows 10 1709 and on FAT), FM_RENAME_BUSY=K,ERR
+ * (the first K renames fail with error ERR, as while a scanner has FILE
+ * open),
  * FM_WINDOW_MIB=N (windows of N MiB, a multiple of 2, instead of 32: the
  * injection loops walk several windows and two threads in a tenth of the
  * data).
@@ -44,7 +48,8 @@ void fm_crash_again(void);               /* FM_CRASH_AGAIN: after FM_CRASH, at t
 void fm_slow(void);      /* FM_SLOW: mapping a view takes that long */
 void fm_slow_wait(void); /* FM_SLOW_WAIT: a wait starts that late */
 size_t fm_window(void);  /* FM_WINDOW_MIB: the window's size in bytes */
-int fm_no_file_id(int cls);     /* FM_NO_FILE_ID: FileIdInfo fails, as on FAT (error 87) */
+int fm_no_file_id(int cls);
+int fm_rename_fails(int cls);   /* FM_NO_RENAME_EX, FM_RENAME_BUSY: a rename fails */     /* FM_NO_FILE_ID: FileIdInfo fails, as on FAT (error 87) */
 
 #define FM_WINDOW fm_window()
 
@@ -89,7 +94,8 @@ int fm_no_file_id(int cls);     /* FM_NO_FILE_ID: FileIdInfo fails, as on FAT (e
 #define ReleaseMutex(...) FM_INJECT(FALSE, ReleaseMutex(__VA_ARGS__))
 #define SetEvent(...) FM_INJECT(FALSE, SetEvent(__VA_ARGS__))
 #define SetFileTime(...) FM_INJECT(FALSE, SetFileTime(__VA_ARGS__))
-#define SetFileInformationByHandle(...) FM_INJECT(FALSE, SetFileInformationByHandle(__VA_ARGS__))
+#define SetFileInformationByHandle(h, cls, ...) (fm_rename_fails(cls) ? FALSE : \
+	FM_INJECT(FALSE, SetFileInformationByHandle(h, cls, __VA_ARGS__)))
 #define SetSecurityDescriptorDacl(...) FM_INJECT(FALSE, SetSecurityDescriptorDacl(__VA_ARGS__))
 #define UnmapViewOfFile(...) FM_INJECT(FALSE, UnmapViewOfFile(__VA_ARGS__))
 #define VirtualAlloc(...) FM_INJECT((LPVOID)NULL, VirtualAlloc(__VA_ARGS__))
