@@ -340,6 +340,7 @@ static struct place where;       /* FILE, located (read_any) */
  */
 static int trusted(const struct args *a, const wchar_t *name, HANDLE map, int can_wait)
 {
+	static int noted;            /* a reader that waits looks many times: one note */
 	wchar_t owner[96];
 	int rc, ok;
 
@@ -349,8 +350,9 @@ static int trusted(const struct args *a, const wchar_t *name, HANDLE map, int ca
 		return fail_with(EXIT_DATA, L"\"%ls\": another user owns this mapping (%ls); not read",
 		    name, owner);
 	if (!ok) {
-		say_note(L"not reading live mapping \"%ls\": another user owns it (%ls); reading the file",
-		    name, owner);
+		if (!noted++)
+			say_note(L"not reading live mapping \"%ls\": another user owns it (%ls); reading the "
+			    L"file", name, owner);
 		return NOT_OURS;
 	}
 	if (a->file == NULL || (rc = mapped_file(map, a->file, &where, &ok)) != 0)
@@ -362,9 +364,10 @@ static int trusted(const struct args *a, const wchar_t *name, HANDLE map, int ca
 	if (ok == MAPS_NEW_FILE || (ok == MAPS_GONE && can_wait))
 		return WRITING;
 	if (ok != MAPS_FILE) {
-		say_note(L"not reading live mapping \"%ls\": %ls \"%ls\"; reading the file", name,
-		    ok == MAPS_UNKNOWN ? L"the system cannot name the file it maps, to compare it with" :
-		    L"it is not a mapping of", a->file);
+		if (!noted++)
+			say_note(L"not reading live mapping \"%ls\": %ls \"%ls\"; reading the file", name,
+			    ok == MAPS_UNKNOWN ? L"the system cannot name the file it maps, to compare it "
+			    L"with" : L"it is not a mapping of", a->file);
 		return NOT_OURS;
 	}
 	return 0;

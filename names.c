@@ -343,9 +343,12 @@ static int compare_mapped(HANDLE map, const wchar_t *file, const struct place *p
 	if (identify(file, a) && a->id.volume == b->id.volume &&
 	    memcmp(a->id.id, b->id.id, sizeof a->id.id) == 0 && wcscmp(a->path, b->path) == 0)
 		*what = MAPS_FILE;
+	/* "FILE.fmwrite-PID-N.tmp", FILE compared as its folder compares names
+	 * (FILE may not exist yet, and be spelt in another case than the writer's) */
 	n = wcslen(pl->path);
 	rest = b->path + n;
-	if (wcsncmp(b->path, pl->path, n) == 0 && wcsncmp(rest, L".fmwrite-", 9) == 0 &&
+	if (wcslen(b->path) > n && (pl->fold ? CompareStringOrdinal(b->path, (int)n, pl->path, (int)n, TRUE) ==
+	    CSTR_EQUAL : wcsncmp(b->path, pl->path, n) == 0) && wcsncmp(rest, L".fmwrite-", 9) == 0 &&
 	    wcslen(rest) > 13 && wcscmp(rest + wcslen(rest) - 4, L".tmp") == 0)
 		*what = MAPS_NEW_FILE;
 	return 0;

@@ -1848,6 +1848,47 @@ static void test_busy_rename(void)
 	DeleteFileW(L"busy.bin");
 }
 
+/*
+ * Where the folder ignores case, a follower that spells FILE in another case
+ * than its writer (before FILE exists) finds the writer's mapping, and must
+ * take the new file behind it as FILE's: FM_FOLD=1 makes the test build's
+ * folders say they ignore case, as NTFS's do (Wine does not answer). And a
+ * waiting reader that meets a mapping not FILE's says so once, not at
+ * every look.
+ */
+static void test_case_and_notes(void)
+{
+	wchar_t name[80];
+	struct result r;
+	HANDLE w, m;
+
+	DeleteFileW(L"case.bin");
+	SetEnvironmentVariableW(L"FM_FOLD", L"1");
+	m = start(L"inject\\fmread --follow --check --wait 10 CASE.BIN", L"c0");
+	said(L"c0", "waiting up to");
+	SetEnvironmentVariableW(L"FM_WINDOW_MIB", L"2");
+	w = start_slowed(L"100", L"inject\\fmwrite -q -n 2000000 case.bin", L"case.bin");
+	SetEnvironmentVariableW(L"FM_WINDOW_MIB", NULL);
+	SetEnvironmentVariableW(L"FM_FOLD", NULL);
+	finish(w, L"w1", &r);
+	release(&r);
+	judge("a follower that spells FILE in another case follows its writer's new file, no note", m, L"c0",
+	    0, "CASE.BIN: valid, 2000000 integers, checksum * (live mapping \"*\")\n",
+	    "fmread: waiting up to 10 s for \"*\"\nfmread: attached to live mapping \"*\"\n");
+	DeleteFileW(L"case.bin");
+
+	/* a mapping under FILE's name that is not FILE's, while FILE does not exist yet */
+	DeleteFileW(L"notyet.bin");
+	name_of(L"fmwrite -n 3 notyet.bin", name, 80);
+	DeleteFileW(L"notyet.bin");
+	m = fake(name, 65536, noise);
+	expect("a reader that waits says once that a mapping under FILE's name is not FILE's",
+	    L"fmread --wait 2 notyet.bin", 4, "", "fmread: not reading live mapping \"*\": it is not a mapping "
+	    "of \"notyet.bin\"; reading the file\nfmread: waiting up to 2 s for \"*\"\nfmread: timed out "
+	    "after 2 s waiting for \"notyet.bin\"\n");
+	CloseHandle(m);
+}
+
 /* A large write, caught in the middle: FILE stays as it was. */
 /*
  * Ctrl+C between the last flush and the rename: the test build holds the
@@ -3428,6 +3469,7 @@ int wmain(int argc, wchar_t **argv)
 	RUN(test_kill_points, 4);
 	RUN(test_early_kills, 2);
 	RUN(test_busy_rename, 8);
+	RUN(test_case_and_notes, 2);
 	RUN(test_interrupted, 31);
 	RUN(test_messages, 23);
 	RUN(test_many_readers, 24);

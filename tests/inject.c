@@ -83,6 +83,15 @@ int fm_no_file_id(int cls)
 	return cls == FileIdInfo && env("FM_NO_FILE_ID") != 0;
 }
 
+/* FM_FOLD=1: FileCaseSensitiveInfo answers "ignores case" (its flags 0). */
+int fm_fold(int cls, void *info)
+{
+	if (cls != FileCaseSensitiveInfo || env("FM_FOLD") == 0)
+		return 0;
+	*(ULONG *)info = 0;
+	return 1;
+}
+
 /*
  * FM_NO_RENAME_EX=1: FileRenameInfoEx (22) is not supported (error 50).
  * FM_RENAME_BUSY=K,ERR: the first K renames, of either kind, fail with ERR.

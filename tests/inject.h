@@ -19,6 +19,8 @@
  * FM_FAIL_ONLY=NAME (FM_FAIL counts only the calls of NAME),
  * FM_NO_FILE_ID=1 (GetFileInformationByHandleEx(FileIdInfo) fails with
  * error 87 at every call, as on FAT32, exFAT and some network shares),
+ * FM_FOLD=1 (FileCaseSensitiveInfo says every folder ignores case, as
+ * Windows says of NTFS folders; Wine does not answer it),
  * FM_NO_RENAME_EX=1 (SetFileInformationByHandle(FileRenameInfoEx) is not
  * supported, as before Windows 10 1709 and on FAT), FM_RENAME_BUSY=K,ERR
  * (the first K renames fail with error ERR, as while a scanner has FILE
@@ -49,7 +51,8 @@ void fm_slow(void);      /* FM_SLOW: mapping a view takes that long */
 void fm_slow_wait(void); /* FM_SLOW_WAIT: a wait starts that late */
 size_t fm_window(void);  /* FM_WINDOW_MIB: the window's size in bytes */
 int fm_no_file_id(int cls);
-int fm_rename_fails(int cls);   /* FM_NO_RENAME_EX, FM_RENAME_BUSY: a rename fails */     /* FM_NO_FILE_ID: FileIdInfo fails, as on FAT (error 87) */
+int fm_rename_fails(int cls);
+int fm_fold(int cls, void *info);       /* FM_FOLD: every folder ignores case, as NTFS's do */   /* FM_NO_RENAME_EX, FM_RENAME_BUSY: a rename fails */     /* FM_NO_FILE_ID: FileIdInfo fails, as on FAT (error 87) */
 
 #define FM_WINDOW fm_window()
 
@@ -71,9 +74,9 @@ int fm_rename_fails(int cls);   /* FM_NO_RENAME_EX, FM_RENAME_BUSY: a rename fai
 	FM_INJECT(FALSE, FlushFileBuffers(file)))
 #define FlushViewOfFile(base, n) (fm_raise(base), fm_busy() ? FALSE : \
 	FM_INJECT(FALSE, FlushViewOfFile(base, n)))
-#define GetFileInformationByHandleEx(h, cls, ...) (fm_no_file_id(cls) ? \
-	(SetLastError(ERROR_INVALID_PARAMETER), FALSE) : \
-	FM_INJECT(FALSE, GetFileInformationByHandleEx(h, cls, __VA_ARGS__)))
+#define GetFileInformationByHandleEx(h, cls, buf, size) (fm_no_file_id(cls) ? \
+	(SetLastError(ERROR_INVALID_PARAMETER), FALSE) : fm_fold(cls, buf) ? TRUE : \
+	FM_INJECT(FALSE, GetFileInformationByHandleEx(h, cls, buf, size)))
 #define GetFileInformationByHandle(...) FM_INJECT(FALSE, GetFileInformationByHandle(__VA_ARGS__))
 #define GetFileSizeEx(...) FM_INJECT(FALSE, GetFileSizeEx(__VA_ARGS__))
 #define GetFinalPathNameByHandleW(...) FM_INJECT(0, GetFinalPathNameByHandleW(__VA_ARGS__))
