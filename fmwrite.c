@@ -100,6 +100,24 @@ static void abandon(void)
 }
 
 /*
+ * --no-file memory is charged in full against the system's commit limit (the
+ * RAM and paging files together) when the mapping is made: past what is
+ * left of it, error 1455. The line says how much is left and of what.
+ */
+static int commit_limit(const wchar_t *name, uint64_t size)
+{
+	MEMORYSTATUSEX ms = { .dwLength = sizeof ms };
+
+	if (!GlobalMemoryStatusEx(&ms))
+		return fail_call(L"CreateFileMappingW", name, ERROR_COMMITMENT_LIMIT);
+	return fail_with(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): the system could not commit %llu MiB "
+	    L"backed by the paging file: its commit limit (RAM and paging files together) is %llu MiB, of "
+	    L"which %llu MiB were free; a larger paging file or a smaller -n will do (error 1455)", name,
+	    (unsigned long long)((size + (1 << 20) - 1) >> 20), (unsigned long long)(ms.ullTotalPageFile >> 20),
+	    (unsigned long long)(ms.ullAvailPageFile >> 20));
+}
+
+/*
  * A mapping by that name that exists already belongs to someone else, who
  * would read or change what we write: refuse it, as any other kind of object.
  * `size` 0 maps the whole file as it is. `again`: the name was just released
@@ -128,6 +146,8 @@ static int create_mapping(struct writer *w, DWORD protect, uint64_t size, int ag
 	if (err == ERROR_INVALID_HANDLE)
 		return fail_with(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): the name belongs to an "
 		    L"object of another kind (error 6)", w->name);
+	if (err == ERROR_COMMITMENT_LIMIT && w->nf.file == INVALID_HANDLE_VALUE)
+		return commit_limit(w->name, size);
 	if (err == ERROR_ACCESS_DENIED && wcsncmp(w->name, L"Global\\", 7) == 0)
 		return fail_with(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): access denied: creating "
 		    L"objects in Global\\ needs the SeCreateGlobalPrivilege privilege (an "

@@ -967,6 +967,8 @@ static void test_live(void)
 	CloseHandle(m);
 }
 
+static void set_fail(int n);
+
 static void test_no_file(void)
 {
 	HANDLE w;
@@ -985,6 +987,18 @@ static void test_no_file(void)
 	truth("--no-file: no file was made", !exists(L"e2e-pf"));
 	expect("--no-file: gone with its holder", L"fmread --name e2e-pf", 2, "",
 	    "fmread: OpenFileMappingW(\"Local\\e2e-pf\"): * (error 2)\n");
+	/* past the commit limit (staged: Wine lets the paging file grow) */
+	SetEnvironmentVariableW(L"FM_FAIL_ONLY", L"CreateFileMappingW");
+	SetEnvironmentVariableW(L"FM_FAIL_ERROR", L"1455");
+	set_fail(1);
+	expect("--no-file past the commit limit: one line that names the limit, exit 2",
+	    L"inject\\fmwrite --no-file --name e2e-cl --hold 1 -n 100000000", 2, "", "fm-inject: this call "
+	    "fails\nfmwrite: CreateFileMappingW(\"Local\\e2e-cl\"): the system could not commit 382 MiB backed "
+	    "by the paging file: its commit limit (RAM and paging files together) is * MiB, of which * MiB "
+	    "were free; a larger paging file or a smaller -n will do (error 1455); nothing written\n");
+	set_fail(0);
+	SetEnvironmentVariableW(L"FM_FAIL_ERROR", NULL);
+	SetEnvironmentVariableW(L"FM_FAIL_ONLY", NULL);
 	expect("--no-file without --hold is a usage error", L"fmwrite --no-file --name x", 1, "",
 	    "fmwrite: --no-file takes no FILE and needs --name NAME and --hold SECONDS*");
 	expect("--no-file without --name is a usage error", L"fmwrite --no-file --hold 5", 1, "",
@@ -3456,7 +3470,7 @@ int wmain(int argc, wchar_t **argv)
 	RUN(test_unicode, 4);
 	RUN(test_names, 9);
 	RUN(test_live, 13);
-	RUN(test_no_file, 22);
+	RUN(test_no_file, 23);
 	RUN(test_wait, 9);
 	RUN(test_outlive, 3);
 	RUN(test_closed_pipe, 2);

@@ -77,6 +77,12 @@ static void say(const char *text)
 	WriteFile(GetStdHandle(STD_ERROR_HANDLE), text, (DWORD)strlen(text), &n, NULL);
 }
 
+/* FM_FAIL_ERROR=N: the error the failing call leaves; ERROR_NOT_ENOUGH_MEMORY without it. */
+DWORD fm_fail_error(void)
+{
+	return env("FM_FAIL_ERROR") != 0 ? (DWORD)env("FM_FAIL_ERROR") : ERROR_NOT_ENOUGH_MEMORY;
+}
+
 /* FM_NO_FILE_ID=1: FileIdInfo is not there, as on FAT volumes. */
 int fm_no_file_id(int cls)
 {

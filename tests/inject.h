@@ -16,7 +16,8 @@
  * for Ctrl+C" says when), FM_SLOW_FLUSH=MS (each FlushFileBuffers takes that
  * much longer), FM_SLOW=MS (mapping a view takes that
  * long), FM_SLOW_WAIT=MS (a wait starts that late), FM_AFTER=1 (at exit, how many calls followed the failing one),
- * FM_FAIL_ONLY=NAME (FM_FAIL counts only the calls of NAME),
+ * FM_FAIL_ONLY=NAME (FM_FAIL counts only the calls of NAME), FM_FAIL_ERROR=N
+ * (the failing call's error is N instead of 8),
  * FM_NO_FILE_ID=1 (GetFileInformationByHandleEx(FileIdInfo) fails with
  * error 87 at every call, as on FAT32, exFAT and some network shares),
  * FM_FOLD=1 (FileCaseSensitiveInfo says every folder ignores case, as
@@ -42,6 +43,7 @@
 #include <aclapi.h>
 
 int fm_fail_now(const char *call);     /* tests/inject.c: is this call the Nth? */
+DWORD fm_fail_error(void);     /* FM_FAIL_ERROR: its error, 8 without it */
 int fm_busy(void);       /* FM_BUSY: a flush of a view fails for a moment */
 void fm_raise(const void *base);        /* FM_RAISE: a fault in the view at base */
 /* FM_TRACE, FM_CRASH, FM_CTRL_C, FM_SLOW_FLUSH; `interrupt` is the program's Ctrl+C event */
@@ -56,7 +58,7 @@ int fm_fold(int cls, void *info);       /* FM_FOLD: every folder ignores case, a
 
 #define FM_WINDOW fm_window()
 
-#define FM_FAILED(value) (SetLastError(ERROR_NOT_ENOUGH_MEMORY), (value))
+#define FM_FAILED(value) (SetLastError(fm_fail_error()), (value))
 #define FM_INJECT(value, call) (fm_fail_now(#call) ? FM_FAILED(value) : (call))
 
 #define AddAccessAllowedAce(...) FM_INJECT(FALSE, AddAccessAllowedAce(__VA_ARGS__))
