@@ -345,7 +345,7 @@ static int write_all_of(const struct args *a, struct writer *w)
 		return rc;
 	if ((rc = object_name(a, &w->where, w->name)) != 0 || (rc = owner_only(&sa, w->name)) != 0)
 		return rc;
-	if (!a->no_file && (rc = may_replace(a, &w->where)) != 0)
+	if (!a->no_file && (rc = may_replace(a, &w->where, &w->nf)) != 0)
 		return rc;
 	/*
 	 * NAME.writer first: from now on, should this writer stop short at any
@@ -353,7 +353,7 @@ static int write_all_of(const struct args *a, struct writer *w)
 	 * seen the mapping (wait.c)
 	 */
 	if ((rc = own_writer_mutex(&sa, w->name, &w->writer)) != 0 ||
-	    (!a->no_file && (rc = create_temp(&w->nf, &w->where)) != 0) ||
+	    (!a->no_file && (rc = create_temp(&w->nf, &w->where, a->file)) != 0) ||
 	    (rc = create_mapping(w, PAGE_READWRITE, md_file_size(a->count), 0)) != 0 ||
 	    (rc = open_event(&sa, w->name, L".ready", 0, &w->ready)) != 0 ||
 	    (rc = open_event(&sa, w->name, L".done", 1, &w->done)) != 0)

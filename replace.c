@@ -10,6 +10,7 @@
 #include "memdata.h"
 #include "msg.h"
 
+#include <aclapi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +22,12 @@
  * non-empty file that is not a MEMORYDATA file, unless --force. FILE is only read here: it stays byte for
  * byte as it is until a complete new file takes its place.
  */
-int may_replace(const struct args *a, const struct place *pl)
+int may_replace(const struct args *a, const struct place *pl, struct new_file *w)
 {
+	WIN32_FILE_ATTRIBUTE_DATA was;
 	unsigned char head[8];
 	LARGE_INTEGER size;
-	DWORD attrs, got = 0;
+	DWORD got = 0;
 	HANDLE f;
 	int rc = 0;
 
@@ -33,9 +35,12 @@ int may_replace(const struct args *a, const struct place *pl)
 		return 0;
 	if (!pl->disk)
 		return fail_with(EXIT_SYSTEM, L"\"%ls\" is not a file but a pipe or a device", a->file);
-	if ((attrs = GetFileAttributesW(pl->path)) == INVALID_FILE_ATTRIBUTES)
-		return fail_call(L"GetFileAttributesW", a->file, GetLastError());
-	if (attrs & FILE_ATTRIBUTE_READONLY)
+	if (!GetFileAttributesExW(pl->path, GetFileExInfoStandard, &was))
+		return fail_call(L"GetFileAttributesExW", a->file, GetLastError());
+	w->replaces = 1;
+	w->attrs = was.dwFileAttributes & KEPT_ATTRIBUTES;
+	w->created = was.ftCreationTime;
+	if (was.dwFileAttributes & FILE_ATTRIBUTE_READONLY)
 		return fail_with(EXIT_SYSTEM, L"\"%ls\" is read-only", a->file);
 	if (a->force)
 		return 0;
@@ -58,8 +63,12 @@ int may_replace(const struct args *a, const struct place *pl)
  * The new file, made in FILE's folder so that one rename puts it in FILE's
  * place: "FILE.fmwrite-PID-N.tmp". A writer that is killed leaves it behind
  * under that name; the next one makes another, so it is never in the way.
+ * It is made with FILE's attributes (may_replace kept them), encrypted if
+ * FILE is (EFS), and given FILE's DACL and creation time (keep_what_file_was).
  */
-int create_temp(struct new_file *w, const struct place *pl)
+static int keep_what_file_was(struct new_file *w, const struct place *pl, const wchar_t *shown);
+
+int create_temp(struct new_file *w, const struct place *pl, const wchar_t *shown)
 {
 	DWORD err = ERROR_FILE_EXISTS;
 	int n;
@@ -68,14 +77,54 @@ int create_temp(struct new_file *w, const struct place *pl)
 		if (swprintf(w->temp, FM_PATH, L"%.*ls%.200ls.fmwrite-%lu-%d.tmp", (int)pl->leaf,
 		    pl->path, pl->path + pl->leaf, (unsigned long)GetCurrentProcessId(), n) < 0)
 			return fail_call(L"CreateFileW", pl->path, ERROR_FILENAME_EXCED_RANGE);
-		/* DELETE: it is renamed into place, or removed, through this handle */
-		w->file = CreateFileW(w->temp, GENERIC_READ | GENERIC_WRITE | DELETE, FILE_SHARE_READ,
-		    NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+		/* DELETE: it is renamed into place, or removed, through this handle;
+		 * WRITE_DAC: it is given FILE's DACL */
+		w->file = CreateFileW(w->temp, GENERIC_READ | GENERIC_WRITE | DELETE | WRITE_DAC,
+		    FILE_SHARE_READ, NULL, CREATE_NEW, w->attrs != 0 ? w->attrs : FILE_ATTRIBUTE_NORMAL, NULL);
 		if (w->file != INVALID_HANDLE_VALUE)
-			return 0;
+			return w->replaces ? keep_what_file_was(w, pl, shown) : 0;
 		err = GetLastError();
 	}
 	return fail_call(L"CreateFileW", w->temp, err);
+}
+
+/*
+ * What ReplaceFileW would keep of FILE, on the new file: its attributes
+ * (given at creation), its encryption, its DACL (explicit entries as they
+ * are, inherited ones from the folder again) and its creation time. Not
+ * kept: its owner (the writer owns the new file, as with ReplaceFileW run
+ * without the privilege to set another), compression, alternate data
+ * streams. An encrypted FILE whose replacement could not be encrypted is
+ * refused: its data is never written in the clear.
+ */
+static int keep_what_file_was(struct new_file *w, const struct place *pl, const wchar_t *shown)
+{
+	BY_HANDLE_FILE_INFORMATION info;
+	SECURITY_DESCRIPTOR_CONTROL control;
+	PSECURITY_DESCRIPTOR sd;
+	DWORD err, revision;
+	PACL dacl;
+
+	if ((w->attrs & FILE_ATTRIBUTE_ENCRYPTED) && (!GetFileInformationByHandle(w->file, &info) ||
+	    !(info.dwFileAttributes & FILE_ATTRIBUTE_ENCRYPTED)))
+		return fail_with(EXIT_SYSTEM, L"\"%ls\" is encrypted (EFS), and its replacement could not be "
+		    L"encrypted: refused, rather than write the data in the clear", shown);
+	err = GetNamedSecurityInfoW(pl->path, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl,
+	    NULL, &sd);
+	if (err != ERROR_SUCCESS)
+		return fail_call(L"GetNamedSecurityInfoW", shown, err);
+	if (!GetSecurityDescriptorControl(sd, &control, &revision))
+		err = GetLastError();
+	else
+		err = SetSecurityInfo(w->file, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION |
+		    (control & SE_DACL_PROTECTED ? PROTECTED_DACL_SECURITY_INFORMATION :
+		    UNPROTECTED_DACL_SECURITY_INFORMATION), NULL, NULL, dacl, NULL);
+	LocalFree(sd);
+	if (err != ERROR_SUCCESS)
+		return fail_call(L"SetSecurityInfo", shown, err);
+	if (!SetFileTime(w->file, &w->created, NULL, NULL))
+		return fail_call(L"SetFileTime", shown, GetLastError());
+	return 0;
 }
 
 /* Sets the file's last-write time to now. */

@@ -1903,6 +1903,82 @@ static void test_case_and_notes(void)
 	CloseHandle(m);
 }
 
+/* FILE's DACL as SDDL (its owner left out), in `text`; "" when it cannot be read. */
+static void dacl_of(const wchar_t *file, wchar_t *text, size_t cap)
+{
+	PSECURITY_DESCRIPTOR sd;
+	PACL dacl;
+	wchar_t *s;
+
+	text[0] = 0;
+	if (GetNamedSecurityInfoW(file, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl, NULL,
+	    &sd) != ERROR_SUCCESS)
+		return;
+	if (ConvertSecurityDescriptorToStringSecurityDescriptorW(sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION,
+	    &s, NULL)) {
+		swprintf(text, cap, L"%ls", s);
+		LocalFree(s);
+	}
+	LocalFree(sd);
+}
+
+/*
+ * What FILE was is kept by its replacement, as ReplaceFileW keeps it: its
+ * attributes (hidden, here), its DACL (read back), and its encryption: an
+ * encrypted FILE whose replacement cannot be encrypted is refused (staged:
+ * Wine has no EFS).
+ */
+static void test_what_file_was(void)
+{
+	wchar_t sddl[300], before[300], after[300], *sid;
+	union { TOKEN_USER tu; unsigned char b[256]; } me;
+	PSECURITY_DESCRIPTOR sd;
+	BOOL present, defaulted;
+	HANDLE token;
+	PACL dacl;
+	DWORD n;
+
+	copy_good(L"was.bin");
+	SetFileAttributesW(L"was.bin", FILE_ATTRIBUTE_HIDDEN);
+	expect("a hidden FILE is replaced...", L"fmwrite -q -n 999 was.bin", 0, "", "");
+	truth("... by a hidden file", GetFileAttributesW(L"was.bin") != INVALID_FILE_ATTRIBUTES &&
+	    (GetFileAttributesW(L"was.bin") & FILE_ATTRIBUTE_HIDDEN));
+	SetFileAttributesW(L"was.bin", FILE_ATTRIBUTE_NORMAL);
+
+	/* a DACL that lets Everyone (WD) write it, which a new file's does not; under
+	 * Wine a DACL is the file's mode bits, so Everyone's entry is what shows */
+	copy_good(L"was.bin");
+	OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token);
+	GetTokenInformation(token, TokenUser, &me, sizeof me.b, &n);
+	CloseHandle(token);
+	ConvertSidToStringSidW(me.tu.User.Sid, &sid);
+	swprintf(sddl, 300, L"D:P(A;;FA;;;SY)(A;;FA;;;%ls)(A;;FA;;;WD)", sid);
+	LocalFree(sid);
+	ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &sd, NULL);
+	GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
+	SetNamedSecurityInfoW(L"was.bin", SE_FILE_OBJECT, DACL_SECURITY_INFORMATION |
+	    PROTECTED_DACL_SECURITY_INFORMATION, NULL, NULL, dacl, NULL);
+	LocalFree(sd);
+	dacl_of(L"was.bin", before, 300);
+	expect("a FILE with a DACL of its own is replaced...", L"fmwrite -q -n 999 was.bin", 0, "", "");
+	dacl_of(L"was.bin", after, 300);
+	truth("... and its replacement has the same DACL, read back (Everyone may write it)",
+	    wcsstr(before, L"(A;;0x1301ff;;;WD)") != NULL && wcscmp(before, after) == 0);
+	if (wcscmp(before, after) != 0)
+		printf("    before: %ls\n    after:  %ls\n", before, after);
+
+	copy_good(L"was.bin");
+	SetEnvironmentVariableW(L"FM_ENCRYPTED", L"1");
+	expect("an encrypted FILE whose replacement cannot be encrypted is refused: exit 2, one line",
+	    L"inject\\fmwrite -n 999 was.bin", 2, "", "fmwrite: \"was.bin\" is encrypted (EFS), and its "
+	    "replacement could not be encrypted: refused, rather than write the data in the clear; "
+	    "\"was.bin\" left as it was\n");
+	SetEnvironmentVariableW(L"FM_ENCRYPTED", NULL);
+	truth("... FILE as it was, byte for byte, and no new file beside it", still_good(L"was.bin") &&
+	    !exists_like(L"was.bin.fmwrite-*"));
+	DeleteFileW(L"was.bin");
+}
+
 /* A large write, caught in the middle: FILE stays as it was. */
 /*
  * Ctrl+C between the last flush and the rename: the test build holds the
@@ -3484,6 +3560,7 @@ int wmain(int argc, wchar_t **argv)
 	RUN(test_early_kills, 2);
 	RUN(test_busy_rename, 8);
 	RUN(test_case_and_notes, 2);
+	RUN(test_what_file_was, 6);
 	RUN(test_interrupted, 31);
 	RUN(test_messages, 23);
 	RUN(test_many_readers, 24);

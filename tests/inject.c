@@ -89,6 +89,14 @@ int fm_no_file_id(int cls)
 	return cls == FileIdInfo && env("FM_NO_FILE_ID") != 0;
 }
 
+/* FM_ENCRYPTED=1: the attributes read say "encrypted". */
+BOOL fm_encrypted(BOOL ok, void *data)
+{
+	if (ok && env("FM_ENCRYPTED") != 0)
+		((WIN32_FILE_ATTRIBUTE_DATA *)data)->dwFileAttributes |= FILE_ATTRIBUTE_ENCRYPTED;
+	return ok;
+}
+
 /* FM_FOLD=1: FileCaseSensitiveInfo answers "ignores case" (its flags 0). */
 int fm_fold(int cls, void *info)
 {

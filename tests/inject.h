@@ -20,6 +20,8 @@
  * (the failing call's error is N instead of 8),
  * FM_NO_FILE_ID=1 (GetFileInformationByHandleEx(FileIdInfo) fails with
  * error 87 at every call, as on FAT32, exFAT and some network shares),
+ * FM_ENCRYPTED=1 (GetFileAttributesExW says FILE is encrypted: Wine has no
+ * EFS, and creates the new file in the clear whatever it is asked),
  * FM_FOLD=1 (FileCaseSensitiveInfo says every folder ignores case, as
  * Windows says of NTFS folders; Wine does not answer it),
  * FM_NO_RENAME_EX=1 (SetFileInformationByHandle(FileRenameInfoEx) is not
@@ -54,7 +56,8 @@ void fm_slow_wait(void); /* FM_SLOW_WAIT: a wait starts that late */
 size_t fm_window(void);  /* FM_WINDOW_MIB: the window's size in bytes */
 int fm_no_file_id(int cls);
 int fm_rename_fails(int cls);
-int fm_fold(int cls, void *info);       /* FM_FOLD: every folder ignores case, as NTFS's do */   /* FM_NO_RENAME_EX, FM_RENAME_BUSY: a rename fails */     /* FM_NO_FILE_ID: FileIdInfo fails, as on FAT (error 87) */
+int fm_fold(int cls, void *info);
+BOOL fm_encrypted(BOOL ok, void *data); /* FM_ENCRYPTED: FILE says it is encrypted (EFS) */       /* FM_FOLD: every folder ignores case, as NTFS's do */   /* FM_NO_RENAME_EX, FM_RENAME_BUSY: a rename fails */     /* FM_NO_FILE_ID: FileIdInfo fails, as on FAT (error 87) */
 
 #define FM_WINDOW fm_window()
 
@@ -81,6 +84,9 @@ int fm_fold(int cls, void *info);       /* FM_FOLD: every folder ignores case, a
 	FM_INJECT(FALSE, GetFileInformationByHandleEx(h, cls, buf, size)))
 #define GetFileInformationByHandle(...) FM_INJECT(FALSE, GetFileInformationByHandle(__VA_ARGS__))
 #define GetFileSizeEx(...) FM_INJECT(FALSE, GetFileSizeEx(__VA_ARGS__))
+#define GetFileAttributesExW(path, level, data) fm_encrypted(FM_INJECT(FALSE, \
+	GetFileAttributesExW(path, level, data)), data)
+#define GetNamedSecurityInfoW(...) FM_INJECT(ERROR_NOT_ENOUGH_MEMORY, GetNamedSecurityInfoW(__VA_ARGS__))
 #define GetFinalPathNameByHandleW(...) FM_INJECT(0, GetFinalPathNameByHandleW(__VA_ARGS__))
 #define GetFullPathNameW(...) FM_INJECT(0, GetFullPathNameW(__VA_ARGS__))
 #define GetSecurityInfo(...) FM_INJECT(ERROR_NOT_ENOUGH_MEMORY, GetSecurityInfo(__VA_ARGS__))
@@ -101,6 +107,7 @@ int fm_fold(int cls, void *info);       /* FM_FOLD: every folder ignores case, a
 #define SetFileTime(...) FM_INJECT(FALSE, SetFileTime(__VA_ARGS__))
 #define SetFileInformationByHandle(h, cls, ...) (fm_rename_fails(cls) ? FALSE : \
 	FM_INJECT(FALSE, SetFileInformationByHandle(h, cls, __VA_ARGS__)))
+#define SetSecurityInfo(...) FM_INJECT(ERROR_NOT_ENOUGH_MEMORY, SetSecurityInfo(__VA_ARGS__))
 #define SetSecurityDescriptorDacl(...) FM_INJECT(FALSE, SetSecurityDescriptorDacl(__VA_ARGS__))
 #define UnmapViewOfFile(...) FM_INJECT(FALSE, UnmapViewOfFile(__VA_ARGS__))
 #define VirtualAlloc(...) FM_INJECT((LPVOID)NULL, VirtualAlloc(__VA_ARGS__))
