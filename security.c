@@ -11,9 +11,10 @@
 #include <stdio.h>
 #include <wchar.h>
 
-/* The current user's SID, and the owner the token gives what it creates. */
+/* The current user's SID, the owner the token gives what it creates, and its integrity level. */
 static union { TOKEN_USER tu; unsigned char b[256]; } me;
 static union { TOKEN_OWNER to; unsigned char b[256]; } my_owner;
+static union { TOKEN_MANDATORY_LABEL ml; unsigned char b[256]; } my_label;
 
 static int read_token(const wchar_t *subject)
 {
@@ -27,7 +28,8 @@ static int read_token(const wchar_t *subject)
 	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
 		return fail_call(L"OpenProcessToken", subject, GetLastError());
 	ok = GetTokenInformation(token, TokenUser, &me, sizeof me.b, &n) &&
-	    GetTokenInformation(token, TokenOwner, &my_owner, sizeof my_owner.b, &n);
+	    GetTokenInformation(token, TokenOwner, &my_owner, sizeof my_owner.b, &n) &&
+	    GetTokenInformation(token, TokenIntegrityLevel, &my_label, sizeof my_label.b, &n);
 	err = GetLastError();
 	close_handle(token, L"<token>");
 	if (!ok)
@@ -36,32 +38,60 @@ static int read_token(const wchar_t *subject)
 	return 0;
 }
 
+/* An integrity level's RID (0x1000 low, 0x2000 medium, 0x3000 high...), from its SID. */
+static DWORD level_of(PSID sid)
+{
+	return *GetSidSubAuthority(sid, *GetSidSubAuthorityCount(sid) - 1);
+}
+
+/* The integrity level an object's label gives it: medium when it has none, as Windows reads it. */
+static DWORD object_level(PACL sacl)
+{
+	ACE_HEADER *ace;
+	DWORD i;
+
+	for (i = 0; sacl != NULL && i < sacl->AceCount; i++)
+		if (GetAce(sacl, i, (void **)&ace) && ace->AceType == SYSTEM_MANDATORY_LABEL_ACE_TYPE)
+			return level_of(&((SYSTEM_MANDATORY_LABEL_ACE *)ace)->SidStart);
+	return SECURITY_MANDATORY_MEDIUM_RID;
+}
+
 /*
  * Is object h this user's? Its owner must be the user, or the owner this
  * user's token gives new objects (the user on Windows, Administrators when
  * elevated, a group under Wine): nobody else can make an object with either.
- * `owner` gets the owner's SID as text, for a message.
+ * And its integrity level must be at least this program's: a process of
+ * the same user at a lower level (a sandboxed browser's, say) makes objects
+ * with the user's SID, and is not trusted. `owner` gets the owner's SID as
+ * text, for a message, and says when the level is what is lower.
  */
 int check_owner(HANDLE h, const wchar_t *subject, int *mine, wchar_t owner[96])
 {
 	PSECURITY_DESCRIPTOR sd = NULL;
 	PSID sid = NULL;
+	PACL sacl = NULL;
 	wchar_t *text;
-	DWORD err;
+	DWORD err, level;
 	int rc;
 
 	*mine = 0;
 	if ((rc = read_token(subject)) != 0)
 		return rc;
-	err = GetSecurityInfo(h, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION, &sid, NULL, NULL, NULL, &sd);
+	err = GetSecurityInfo(h, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION | LABEL_SECURITY_INFORMATION,
+	    &sid, NULL, NULL, &sacl, &sd);
 	if (err != ERROR_SUCCESS)
 		return fail_call(L"GetSecurityInfo", subject, err);
+	level = object_level(sacl);
 	/* no owner at all (Wine gives objects made without a descriptor none) is nobody's */
 	*mine = sid != NULL && (EqualSid(sid, me.tu.User.Sid) || EqualSid(sid, my_owner.to.Owner));
 	wcscpy(owner, sid == NULL ? L"no owner" : L"unknown");
 	if (sid != NULL && ConvertSidToStringSidW(sid, &text)) {
 		swprintf(owner, 96, L"%ls", text);
 		LocalFree(text);
+	}
+	if (*mine && level < level_of(my_label.ml.Label.Sid)) {
+		*mine = 0;
+		swprintf(owner + wcslen(owner), 96 - wcslen(owner), L", at a lower integrity level");
 	}
 	LocalFree(sd);
 	return 0;
@@ -70,6 +100,7 @@ int check_owner(HANDLE h, const wchar_t *subject, int *mine, wchar_t owner[96])
 /* A security descriptor whose DACL lets the current user, and nobody else, at an object. */
 struct user_sd {
 	union { ACL acl; unsigned char b[256]; } acl;
+	union { ACL acl; unsigned char b[128]; } label;
 	SECURITY_DESCRIPTOR sd;
 };
 
@@ -92,6 +123,15 @@ static int user_only(struct user_sd *u, DWORD rights, SECURITY_ATTRIBUTES *sa, c
 		return fail_call(L"InitializeSecurityDescriptor", subject, GetLastError());
 	if (!SetSecurityDescriptorDacl(&u->sd, TRUE, &u->acl.acl, FALSE))
 		return fail_call(L"SetSecurityDescriptorDacl", subject, GetLastError());
+	/* labelled with this program's own integrity level, which check_owner asks
+	 * of what it finds (an unlabelled object is medium: too low for an elevated
+	 * reader); no privilege is needed up to one's own level */
+	if (!InitializeAcl(&u->label.acl, sizeof u->label.b, ACL_REVISION) ||
+	    !AddMandatoryAce(&u->label.acl, ACL_REVISION, 0, SYSTEM_MANDATORY_LABEL_NO_WRITE_UP,
+	    my_label.ml.Label.Sid))
+		return fail_call(L"AddMandatoryAce", subject, GetLastError());
+	if (!SetSecurityDescriptorSacl(&u->sd, TRUE, &u->label.acl, FALSE))
+		return fail_call(L"SetSecurityDescriptorSacl", subject, GetLastError());
 	sa->nLength = sizeof *sa;
 	sa->lpSecurityDescriptor = &u->sd;
 	sa->bInheritHandle = FALSE;

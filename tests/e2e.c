@@ -361,24 +361,32 @@ static void remove_like(const wchar_t *pattern)
  * SeRestorePrivilege), standing for another user; anything else, no
  * descriptor (under Wine: no owner at all).
  */
+/* "mine", "system" (another user's, staged) or "low" (mine, at low integrity) */
 static SECURITY_ATTRIBUTES *sd_of(const wchar_t *who)
 {
-	static SECURITY_ATTRIBUTES sa[2];
+	static SECURITY_ATTRIBUTES sa[3];
 	static wchar_t sddl[256];
 	union { TOKEN_USER tu; unsigned char b[256]; } me;
-	wchar_t *sid;
+	union { TOKEN_MANDATORY_LABEL ml; unsigned char b[256]; } level;
+	wchar_t *sid, *label;
 	HANDLE token;
 	DWORD n;
-	int k = wcscmp(who, L"system") == 0;
+	int k = wcscmp(who, L"system") == 0 ? 1 : wcscmp(who, L"low") == 0 ? 2 : 0;
 
-	if (!k && wcscmp(who, L"mine") != 0)
+	if (k == 0 && wcscmp(who, L"mine") != 0)
 		return NULL;
 	OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token);
 	GetTokenInformation(token, TokenUser, &me, sizeof me.b, &n);
+	GetTokenInformation(token, TokenIntegrityLevel, &level, sizeof level.b, &n);
 	CloseHandle(token);
 	ConvertSidToStringSidW(me.tu.User.Sid, &sid);
-	swprintf(sddl, 256, L"O:%lsD:(A;;GA;;;%ls)", k ? L"SY" : sid, sid);
+	ConvertSidToStringSidW(level.ml.Label.Sid, &label);
+	/* labelled at this process's integrity level, as the programs label theirs */
+	/* "low": this user's, but labelled low, as a sandboxed process's would be */
+	swprintf(sddl, 256, L"O:%lsD:(A;;GA;;;%ls)S:(ML;;NW;;;%ls)", k == 1 ? L"SY" : sid, sid,
+	    k == 2 ? L"LW" : label);
 	LocalFree(sid);
+	LocalFree(label);
 	sa[k].nLength = sizeof sa[k];
 	sa[k].bInheritHandle = FALSE;
 	ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &sa[k].lpSecurityDescriptor, NULL);
@@ -1979,6 +1987,81 @@ static void test_what_file_was(void)
 	DeleteFileW(L"was.bin");
 }
 
+/* A complete mapping of n integers 0..n-1 (version 1: header, data), made with sa. */
+static HANDLE made_by(SECURITY_ATTRIBUTES *sa, const wchar_t *name, uint32_t n)
+{
+	HANDLE m = CreateFileMappingW(INVALID_HANDLE_VALUE, sa, PAGE_READWRITE, 0, 65536, name);
+	unsigned char *p = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
+	struct md_header *h = (struct md_header *)p;
+	struct md_sum sum;
+	uint32_t i;
+
+	v1_header(h, n);
+	for (i = 0; i < n; i++)
+		((int32_t *)(p + 64))[i] = (int32_t)i;
+	md_sum_init(&sum);
+	md_sum_add(&sum, (int32_t *)(p + 64), n);
+	h->checksum = md_sum_final(&sum);
+	h->state = MD_COMPLETE;
+	UnmapViewOfFile(p);
+	return m;
+}
+
+/*
+ * A process of the same user at a lower integrity level (a sandboxed one)
+ * makes objects with the user's SID, but is not trusted: its objects are
+ * refused as another user's would be. The programs label their own with
+ * their level. Staged with objects labelled low by this process (Wine runs
+ * everything at high integrity).
+ */
+static void test_integrity(void)
+{
+	PSECURITY_DESCRIPTOR sd;
+	PACL sacl = NULL;
+	ACE_HEADER *ace = NULL;
+	union { TOKEN_MANDATORY_LABEL ml; unsigned char b[256]; } level;
+	HANDLE m, token, w;
+	DWORD n;
+	int same = 0;
+
+	m = made_by(sd_of(L"low"), L"Local\\e2e-low", 10);
+	expect("a --name mapping this user made at a lower integrity level: refused, exit 3",
+	    L"fmread --name e2e-low", 3, "", "fmread: \"Local\\e2e-low\": another user owns this mapping "
+	    "(S-1-5-*, at a lower integrity level); not read\n");
+	CloseHandle(m);
+	m = made_by(sd_of(L"mine"), L"Local\\e2e-mid", 10);
+	expect("... the same mapping at this process's level is read", L"fmread -q --name e2e-mid", 0,
+	    "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n", "");
+	CloseHandle(m);
+
+	m = CreateSemaphoreW(sd_of(L"low"), 0, 10000, L"Local\\e2e-lowd.done");
+	expect("NAME.done made at a lower integrity level: fmwrite refuses it (it could end the hold)",
+	    L"fmwrite --no-file --name e2e-lowd --hold 2 -n 3", 2, "", "fmwrite: CreateSemaphoreExW("
+	    "\"Local\\e2e-lowd.done\"): the semaphore exists and another user owns it (S-1-5-*, at a lower "
+	    "integrity level); nothing written\n");
+	CloseHandle(m);
+
+	/* what the programs make carries their own level */
+	w = start(L"fmwrite --no-file --name e2e-lbl --hold 60 -n 3", L"w1");
+	said(L"w1", "holding");
+	OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token);
+	GetTokenInformation(token, TokenIntegrityLevel, &level, sizeof level.b, &n);
+	CloseHandle(token);
+	m = OpenFileMappingW(FILE_MAP_READ | READ_CONTROL, FALSE, L"Local\\e2e-lbl");
+	if (m != NULL && GetSecurityInfo(m, SE_KERNEL_OBJECT, LABEL_SECURITY_INFORMATION, NULL, NULL, NULL,
+	    &sacl, &sd) == ERROR_SUCCESS) {
+		same = sacl != NULL && GetAce(sacl, 0, (void **)&ace) &&
+		    ace->AceType == SYSTEM_MANDATORY_LABEL_ACE_TYPE &&
+		    EqualSid(&((SYSTEM_MANDATORY_LABEL_ACE *)ace)->SidStart, level.ml.Label.Sid);
+		LocalFree(sd);
+	}
+	if (m != NULL)
+		CloseHandle(m);
+	truth("fmwrite's mapping is labelled with its own integrity level", same);
+	let_go(L"Local\\e2e-lbl");
+	judge("... and its holder lets go as ever", w, L"w1", 0, "", "*a reader has finished; letting go\n");
+}
+
 /* A large write, caught in the middle: FILE stays as it was. */
 /*
  * Ctrl+C between the last flush and the rename: the test build holds the
@@ -3561,6 +3644,7 @@ int wmain(int argc, wchar_t **argv)
 	RUN(test_busy_rename, 8);
 	RUN(test_case_and_notes, 2);
 	RUN(test_what_file_was, 6);
+	RUN(test_integrity, 5);
 	RUN(test_interrupted, 31);
 	RUN(test_messages, 23);
 	RUN(test_many_readers, 24);
