@@ -127,6 +127,7 @@ static int commit_limit(const wchar_t *name, uint64_t size)
 static int create_mapping(struct writer *w, DWORD protect, uint64_t size, int again)
 {
 	SECURITY_ATTRIBUTES sa;
+	HANDLE other;
 	DWORD err;
 	int rc;
 
@@ -148,6 +149,14 @@ static int create_mapping(struct writer *w, DWORD protect, uint64_t size, int ag
 		    L"object of another kind (error 6)", w->name);
 	if (err == ERROR_COMMITMENT_LIMIT && w->nf.file == INVALID_HANDLE_VALUE)
 		return commit_limit(w->name, size);
+	/* one made with our DACL (readers may open it only to read) exists: a
+	 * reader still holds an earlier writer's. It is not opened for all
+	 * access, so the answer is error 5, not ERROR_ALREADY_EXISTS */
+	if (err == ERROR_ACCESS_DENIED && (other = OpenFileMappingW(FILE_MAP_READ, FALSE, w->name)) != NULL) {
+		close_handle(other, w->name);
+		return again ? NOT_YET : fail_with(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): the name is "
+		    L"already taken by another program", w->name);
+	}
 	if (err == ERROR_ACCESS_DENIED && wcsncmp(w->name, L"Global\\", 7) == 0)
 		return fail_with(EXIT_SYSTEM, L"CreateFileMappingW(\"%ls\"): access denied: creating "
 		    L"objects in Global\\ needs the SeCreateGlobalPrivilege privilege (an "

@@ -180,6 +180,7 @@ int follow(struct window w[2], const struct args *a, const wchar_t *name, const 
 	int rc = 0;
 
 	memset(&f, 0, sizeof f);
+	watch_afresh(&writer_watch);
 	while (rc == 0) {
 		if ((rc = look(w, &f, name, via, &h, &st)) == NOT_FOLLOWED)
 			return rc;
@@ -203,7 +204,7 @@ int follow(struct window w[2], const struct args *a, const wchar_t *name, const 
 			rc = take_blocks(&w[0], &f.b, a, h.published, &f.done);
 		}
 		/* ended: well (then this look found it complete) or not */
-		if (rc != 0 || st == MD_OK || writer_watch.writer_died || writer_watch.ended_well)
+		if (rc != 0 || st == MD_OK || writer_watch.writer_died)
 			break;
 		rc = caught_up(a, name, w[0].subject, &ms, since, last);
 	}

@@ -97,6 +97,11 @@ int create_temp(struct new_file *w, const struct place *pl, const wchar_t *shown
  * streams. An encrypted FILE whose replacement could not be encrypted is
  * refused: its data is never written in the clear.
  */
+#ifndef PROTECTED_DACL_SECURITY_INFORMATION    /* not in every SDK (Wine's) */
+#define PROTECTED_DACL_SECURITY_INFORMATION 0x80000000u
+#define UNPROTECTED_DACL_SECURITY_INFORMATION 0x20000000u
+#endif
+
 static int keep_what_file_was(struct new_file *w, const struct place *pl, const wchar_t *shown)
 {
 	BY_HANDLE_FILE_INFORMATION info;
@@ -109,7 +114,8 @@ static int keep_what_file_was(struct new_file *w, const struct place *pl, const 
 	    !(info.dwFileAttributes & FILE_ATTRIBUTE_ENCRYPTED)))
 		return fail_with(EXIT_SYSTEM, L"\"%ls\" is encrypted (EFS), and its replacement could not be "
 		    L"encrypted: refused, rather than write the data in the clear", shown);
-	err = GetNamedSecurityInfoW(pl->path, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl,
+	/* the cast: some SDKs (Wine's) take a name that is not const */
+	err = GetNamedSecurityInfoW((wchar_t *)pl->path, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl,
 	    NULL, &sd);
 	if (err != ERROR_SUCCESS)
 		return fail_call(L"GetNamedSecurityInfoW", shown, err);
@@ -117,7 +123,7 @@ static int keep_what_file_was(struct new_file *w, const struct place *pl, const 
 		err = GetLastError();
 	else
 		err = SetSecurityInfo(w->file, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION |
-		    (control & SE_DACL_PROTECTED ? PROTECTED_DACL_SECURITY_INFORMATION :
+		    ((control & SE_DACL_PROTECTED) != 0 ? PROTECTED_DACL_SECURITY_INFORMATION :
 		    UNPROTECTED_DACL_SECURITY_INFORMATION), NULL, NULL, dacl, NULL);
 	LocalFree(sd);
 	if (err != ERROR_SUCCESS)

@@ -10,6 +10,13 @@
  * owns it before it makes anything else of the name), so should it die at
  * any point, even between two of the reader's looks, the mutex the reader
  * holds is left abandoned, and the reader learns of it at its next look.
+ *
+ * Each look at the mutex runs on a thread of its own, which ends as soon
+ * as it has its answer: a mutex it finds free it gives back at once; one it
+ * finds abandoned it keeps, so that the system marks it abandoned again the
+ * moment the thread ends, for the next reader to learn the same. No reader
+ * keeps the mutex longer than a look: a writer that wants it is not kept
+ * waiting, and the news of a death goes from reader to reader in a moment.
  */
 #include "wait.h"
 #include "console.h"
@@ -19,6 +26,7 @@
 #include <wchar.h>
 
 #define MUTEX_ACCESS (SYNCHRONIZE | MUTEX_MODIFY_STATE | READ_CONTROL)
+#define LOOK_MAX 1000            /* ms: a look lasts no longer; another follows */
 
 struct waiting writer_watch;
 
@@ -53,64 +61,118 @@ static int find_writer(const wchar_t *name, struct waiting *wt)
 }
 
 /*
- * One look at NAME.writer, unless a writer is already known to be at work:
- * nobody's, the mutex is taken and given back at once (a writer that wants
- * it meanwhile waits for it); owned, a writer is at work; abandoned, its
- * writer stopped short, and the mutex is kept owned, so that at this
- * reader's end it is abandoned again for the next reader to learn the same.
+ * The look's thread: waits for the mutex, or for end_watch's wt->stop; free,
+ * gives it back; abandoned, ends owning it.
  */
-static int look_at_writer(const wchar_t *name, struct waiting *wt)
+static DWORD WINAPI look(void *arg)
 {
-	DWORD r;
-	int rc;
+	struct waiting *wt = arg;
+	HANDLE h[2] = { wt->writer, wt->stop };
+	DWORD r = WaitForMultipleObjects(2, h, FALSE, wt->look_ms);
 
-	if (wt->writer == NULL && !wt->foreign && (rc = find_writer(name, wt)) != 0)
-		return rc;
-	if (wt->writer == NULL || wt->at_work || wt->writer_died)
-		return 0;
-	r = WaitForSingleObject(wt->writer, 0);
-	if (r == WAIT_OBJECT_0 && !ReleaseMutex(wt->writer))
-		return fail_call(L"ReleaseMutex", name, GetLastError());
-	if (r == WAIT_TIMEOUT)
-		wt->at_work = 1, wt->ended_well = 0;  /* a writer again, after one that ended */
-	wt->writer_died = r == WAIT_ABANDONED;
+	if (r == WAIT_OBJECT_0)
+		ReleaseMutex(wt->writer);
+	wt->answer = r == WAIT_OBJECT_0 + 1 ? WAIT_TIMEOUT : r;
 	return 0;
 }
 
 /*
- * The watcher: waits up to `ms` for Ctrl+C, for `ready` (unless NULL), and
- * for the end of the writer at work. Its end is recorded: released, it
- * ended well (wt->ended_well: the next look must find its data complete);
- * abandoned, it did not (wt->writer_died). 0, or the exit code of the
- * line said.
+ * The look has answered: free (no writer at work), owned for the whole look
+ * (a writer at work), or abandoned (a writer died). A death counts only
+ * after a first answer that was not one: a reader that starts after a
+ * writer died, while other readers still hold the mutex, was not waiting
+ * for that writer, and waits on for the next.
  */
-static int watch(const wchar_t *name, struct waiting *wt, HANDLE ready, DWORD ms, const wchar_t *doing,
-    const wchar_t *subject)
+static void take_answer(struct waiting *wt)
+{
+	close_handle(wt->look, L"<thread>");
+	wt->look = NULL;
+	if (wt->answer == WAIT_ABANDONED && wt->looked) {
+		wt->at_work = 0, wt->writer_died = 1;
+		return;
+	}
+	wt->at_work = wt->answer == WAIT_TIMEOUT;
+	wt->looked = 1;
+}
+
+/* Starts a look at NAME.writer on a thread of its own, unless one is under way. */
+static int start_look(const wchar_t *name, struct waiting *wt, DWORD ms)
+{
+	if (wt->writer == NULL || wt->look != NULL || wt->writer_died)
+		return 0;
+	wt->look_ms = ms < LOOK_MAX ? ms : LOOK_MAX;
+	if ((wt->look = CreateThread(NULL, 0, look, wt, 0, NULL)) == NULL)
+		return fail_call(L"CreateThread", name, GetLastError());
+	return 0;
+}
+
+enum woke { WOKE_BY_TIME, WOKE_BY_READY, WOKE_BY_LOOK };
+
+/* One wait for Ctrl+C, `ready` (unless NULL) and the look under way (if any). */
+static int wait_some(const wchar_t *name, struct waiting *wt, HANDLE ready, DWORD ms, const wchar_t *doing,
+    const wchar_t *subject, enum woke *woke)
 {
 	HANDLE h[3] = { interrupt_event() };
 	DWORD n = 1, r;
-	int at_writer = -1, at_ready = -1;
 
-	if (wt->at_work)
-		at_writer = (int)n, h[n++] = wt->writer;
 	if (ready != NULL)
-		at_ready = (int)n, h[n++] = ready;
+		h[n++] = ready;
+	if (wt->look != NULL)
+		h[n++] = wt->look;
 	r = WaitForMultipleObjects(n, h, FALSE, ms);
 	if (r == WAIT_OBJECT_0)
 		return interrupted_while(doing, subject);
 	if (r == WAIT_FAILED)
 		return fail_call(L"WaitForMultipleObjects", name, GetLastError());
-	if (at_ready >= 0 && r == WAIT_OBJECT_0 + (DWORD)at_ready)
-		wt->stale = 1;           /* if the next look finds nothing, the signal was stale */
-	if (at_writer >= 0 && r == WAIT_OBJECT_0 + (DWORD)at_writer) {
-		/* released: given back at once, for other readers and the next writer */
-		if (!ReleaseMutex(wt->writer))
-			return fail_call(L"ReleaseMutex", name, GetLastError());
-		wt->at_work = 0, wt->ended_well = 1;
-	}
-	if (at_writer >= 0 && r == WAIT_ABANDONED_0 + (DWORD)at_writer)
-		wt->at_work = 0, wt->writer_died = 1;   /* kept owned, as in look_at_writer */
+	*woke = r == WAIT_TIMEOUT ? WOKE_BY_TIME : ready != NULL && r == WAIT_OBJECT_0 + 1 ? WOKE_BY_READY :
+	    WOKE_BY_LOOK;
 	return 0;
+}
+
+/* What is left of a wait of `ms` (INFINITE: no end) that ends at `end`. */
+static DWORD time_left(ULONGLONG end, DWORD ms)
+{
+	ULONGLONG now = GetTickCount64();
+
+	return ms == INFINITE ? INFINITE : now >= end ? 0 : (DWORD)(end - now);
+}
+
+/*
+ * The watcher: waits up to `ms` (INFINITE: until something happens) for
+ * Ctrl+C, for `ready` (unless NULL), and for what a look at NAME.writer
+ * says. A look that finds the mutex free does not end the wait, unless a
+ * writer was at work before (then it has just ended: look at its data);
+ * while one finds it owned for as long as it lasted, a writer is at work,
+ * and the next look follows. 0, or the exit code of the line said.
+ */
+static int watch(const wchar_t *name, struct waiting *wt, HANDLE ready, DWORD ms, const wchar_t *doing,
+    const wchar_t *subject)
+{
+	ULONGLONG end = GetTickCount64() + (ms == INFINITE ? 0 : ms);
+	DWORD left = ms;
+	int rc, was_at_work = wt->at_work, may_look = 1;
+	enum woke woke = WOKE_BY_TIME;
+
+	if (wt->writer == NULL && !wt->foreign && (rc = find_writer(name, wt)) != 0)
+		return rc;
+	if (wt->stop == NULL && (wt->stop = CreateEventW(NULL, TRUE, FALSE, NULL)) == NULL)
+		return fail_call(L"CreateEventW", name, GetLastError());
+	for (;;) {
+		if (may_look && (rc = start_look(name, wt, left)) != 0)
+			return rc;
+		if ((rc = wait_some(name, wt, ready, left, doing, subject, &woke)) != 0 || woke == WOKE_BY_TIME)
+			return rc;
+		if (woke == WOKE_BY_READY) {
+			wt->stale = 1;   /* if the next look finds nothing, the signal was stale */
+			return 0;
+		}
+		take_answer(wt);
+		if (wt->writer_died || (was_at_work && !wt->at_work) || (left = time_left(end, ms)) == 0)
+			return 0;
+		if (!wt->at_work && left > 100)
+			left = 100;      /* free: no writer; the next look in 100 ms at most */
+		may_look = was_at_work = wt->at_work;   /* while one is at work, look on */
+	}
 }
 
 /*
@@ -119,36 +181,45 @@ static int watch(const wchar_t *name, struct waiting *wt, HANDLE ready, DWORD ms
  * a store: the writer makes no call to wake it). While a writer is known
  * to be at work, the short waits only sleep, with blocks coming in a
  * steady stream (under Wine each wait on an object is a round trip to the
- * wineserver); the 16 ms ones are on NAME.writer too, so its end is seen at
- * once. No writer of this user's at work a second after the mapping was
+ * wineserver); the 16 ms ones look at NAME.writer too, so its end is seen
+ * at once. No writer of this user's at work a second after the mapping was
  * found (`since`: a mapping made by another program, or one whose writer
- * died between two looks) means none will finish it: wt->writer_died.
- * Returns 0 to look again, or the exit code of the line said.
+ * has ended, well, when its data is complete, or not) means none will
+ * finish it: wt->writer_died. Returns 0 to look again, or the exit code of
+ * the line said.
  */
 int wait_writer(const wchar_t *name, const wchar_t *subject, struct waiting *wt, DWORD ms,
     ULONGLONG since)
 {
 	int rc;
 
-	if ((rc = look_at_writer(name, wt)) != 0 || wt->writer_died)
-		return rc;
-	if (!wt->at_work && !wt->ended_well && GetTickCount64() - since > 1000) {
-		wt->writer_died = 1;
-		return 0;
-	}
 	if (wt->at_work && ms < 16) {
 		Sleep(ms);
 		return interrupted ? interrupted_while(L"following", subject) : 0;
 	}
-	return watch(name, wt, NULL, ms, L"following", subject);
+	if ((rc = watch(name, wt, NULL, ms, L"following", subject)) != 0 || wt->writer_died)
+		return rc;
+	if (!wt->at_work && GetTickCount64() - since > 1000)
+		wt->writer_died = 1;
+	return 0;
+}
+
+/*
+ * A follower starts: what the watcher knew while it waited for the mapping
+ * (a writer seen at work, perhaps only another reader's look) is looked at
+ * afresh. A death already learnt stays learnt.
+ */
+void watch_afresh(struct waiting *wt)
+{
+	wt->at_work = 0;
 }
 
 /*
  * One wait until `end` for Ctrl+C, NAME.ready, or NAME.writer: NOT_YET to
  * look again, else the exit code of the line said. A follower looks every
  * 20 ms (a writer at work is what it waits for); without a writer at work,
- * or with .ready found stale, the wait lasts 100 ms at most; else until
- * the writer's signal, or its end.
+ * or with .ready found stale, every 100 ms at most; else at the writer's
+ * signal, or its end.
  */
 int wait_once(const struct args *a, const wchar_t *name, struct waiting *wt, ULONGLONG end)
 {
@@ -160,8 +231,6 @@ int wait_once(const struct args *a, const wchar_t *name, struct waiting *wt, ULO
 	if (now >= end)
 		return fail_with(EXIT_TIMEOUT, L"timed out after %llu s waiting for \"%ls\"",
 		    (unsigned long long)a->wait, subject);
-	if ((rc = look_at_writer(name, wt)) != 0)
-		return rc;
 	if (wt->writer_died)
 		return NOT_YET;          /* the caller looks once more, then says so */
 	ms = a->follow ? 20 : wt->stale || !wt->at_work ? 100 : INFINITE;
@@ -171,10 +240,20 @@ int wait_once(const struct args *a, const wchar_t *name, struct waiting *wt, ULO
 	return rc != 0 ? rc : NOT_YET;
 }
 
-/* Closes what the watcher holds; an abandoned mutex it owns is abandoned again at exit. */
+/*
+ * Closes what the watcher holds, once a look still under way has been told
+ * to stop and has ended (a thread that ended owning a free mutex would
+ * leave it abandoned: a false death for other readers).
+ */
 void end_watch(const wchar_t *name, struct waiting *wt)
 {
+	if (wt->look != NULL) {
+		SetEvent(wt->stop);
+		WaitForSingleObject(wt->look, INFINITE);
+		close_handle(wt->look, L"<thread>");
+	}
+	close_handle(wt->stop, name);
 	close_handle(wt->writer, name);
 	close_handle(wt->ready, name);
-	wt->writer = wt->ready = NULL;
+	wt->look = wt->stop = wt->writer = wt->ready = NULL;
 }

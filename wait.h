@@ -11,9 +11,13 @@
 struct waiting {
 	HANDLE ready;            /* NAME.ready */
 	HANDLE writer;           /* NAME.writer: this user's, found or made by this reader */
+	HANDLE look;             /* the thread of a look at it under way (wait.c) */
+	HANDLE stop;             /* set: a look under way stops */
+	DWORD look_ms;           /* how long the look may last */
+	volatile DWORD answer;   /* what it found: WAIT_OBJECT_0, WAIT_TIMEOUT or WAIT_ABANDONED */
+	int looked;              /* a look has found it free or owned */
 	int stale;               /* .ready was found set with nothing to read */
 	int at_work;             /* a writer owns NAME.writer */
-	int ended_well;          /* it was seen at work, then released it: its data is complete */
 	int foreign;             /* NAME.writer is another user's: not to be asked again */
 	int writer_died;         /* it was abandoned: its writer stopped short */
 };
@@ -30,5 +34,6 @@ int wait_writer(const wchar_t *name, const wchar_t *subject, struct waiting *wt,
     ULONGLONG since);
 int wait_once(const struct args *a, const wchar_t *name, struct waiting *wt, ULONGLONG end);
 void end_watch(const wchar_t *name, struct waiting *wt);
+void watch_afresh(struct waiting *wt);
 
 #endif /* WAIT_H */

@@ -1816,10 +1816,12 @@ static void test_early_kills(void)
  */
 static void test_busy_rename(void)
 {
-	static const struct { const wchar_t *busy, *no_ex; DWORD code; } inj[4] = {
-		{ L"3,32", NULL, 0 }, { L"3,5", NULL, 0 }, { L"3,32", L"1", 0 }, { L"1000,32", NULL, 2 },
+	static const struct { const wchar_t *busy, *no_ex; const char *name; } inj[4] = {
+		{ L"3,32", NULL, "the first 3 renames fail with error 32: replaced" },
+		{ L"3,5", NULL, "the first 3 renames fail with error 5: replaced" },
+		{ L"3,32", L"1", "the first 3 renames fail with error 32, no FileRenameInfoEx: replaced" },
+		{ L"1000,32", NULL, "the first 1000 renames fail with error 32: exit 2, FILE as it was" },
 	};
-	char name[120];
 	struct result r;
 	HANDLE h, w;
 	int k;
@@ -1856,13 +1858,10 @@ static void test_busy_rename(void)
 		run(L"inject\\fmwrite -q -n 999 busy.bin", &r);
 		SetEnvironmentVariableW(L"FM_RENAME_BUSY", NULL);
 		SetEnvironmentVariableW(L"FM_NO_RENAME_EX", NULL);
-		snprintf(name, sizeof name, "the first %.*ls renames fail with error %ls%s: %s",
-		    (int)(wcschr(inj[k].busy, L',') - inj[k].busy), inj[k].busy, wcschr(inj[k].busy, L',') + 1,
-		    inj[k].no_ex ? ", no FileRenameInfoEx" : "", k < 3 ? "replaced" : "exit 2, FILE as it was");
 		release(&r);
 		if (k < 3)
 			run(L"fmread -q --check busy.bin", &r);
-		truth(name, k < 3 ? r.code == 0 && match("busy.bin: valid, 999 integers, *\n", r.out, r.outlen) :
+		truth(inj[k].name, k < 3 ? r.code == 0 && match("busy.bin: valid, 999 integers, *\n", r.out, r.outlen) :
 		    r.code == 2 && still_good(L"busy.bin") && !exists_like(L"busy.bin.fmwrite-*"));
 		if (k < 3)
 			release(&r);
@@ -1911,6 +1910,10 @@ static void test_case_and_notes(void)
 	CloseHandle(m);
 }
 
+#ifndef PROTECTED_DACL_SECURITY_INFORMATION    /* not in Wine's SDK */
+#define PROTECTED_DACL_SECURITY_INFORMATION 0x80000000u
+#endif
+
 /* FILE's DACL as SDDL (its owner left out), in `text`; "" when it cannot be read. */
 static void dacl_of(const wchar_t *file, wchar_t *text, size_t cap)
 {
@@ -1919,8 +1922,8 @@ static void dacl_of(const wchar_t *file, wchar_t *text, size_t cap)
 	wchar_t *s;
 
 	text[0] = 0;
-	if (GetNamedSecurityInfoW(file, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl, NULL,
-	    &sd) != ERROR_SUCCESS)
+	if (GetNamedSecurityInfoW((wchar_t *)file, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl,
+	    NULL, &sd) != ERROR_SUCCESS)
 		return;
 	if (ConvertSecurityDescriptorToStringSecurityDescriptorW(sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION,
 	    &s, NULL)) {
@@ -2060,6 +2063,72 @@ static void test_integrity(void)
 	truth("fmwrite's mapping is labelled with its own integrity level", same);
 	let_go(L"Local\\e2e-lbl");
 	judge("... and its holder lets go as ever", w, L"w1", 0, "", "*a reader has finished; letting go\n");
+}
+
+/*
+ * Readers that wait together look at NAME.writer together: one's look must
+ * never pass, to another, for a writer at work that then ended. Three
+ * followers and two plain readers wait 1.5 s before a healthy writer
+ * starts; every one of them must take all its data (3 rounds). And a reader
+ * that starts after a writer died, while another reader still holds the
+ * abandoned mutex, was not waiting for that writer: it waits on for the
+ * next, and reads its data.
+ */
+static void test_waiting_together(void)
+{
+	static const wchar_t *const cmds[5] = {
+		L"fmread --follow --check --wait 20 tog.bin", L"fmread --follow --check --wait 20 tog.bin",
+		L"fmread --follow --check --wait 20 tog.bin", L"fmread --check --wait 20 tog.bin",
+		L"fmread --check --wait 20 tog.bin",
+	};
+	wchar_t tag[8];
+	struct result r;
+	HANDLE rd[5], w, proc, out;
+	int round, k, bad = 0;
+
+	for (round = 0; round < 3; round++) {
+		DeleteFileW(L"tog.bin");
+		for (k = 0; k < 5; k++) {
+			swprintf(tag, 8, L"t%d", k);
+			rd[k] = start(cmds[k], tag);
+		}
+		Sleep(1500);
+		run(L"fmwrite -q -n 20000000 tog.bin", &r);
+		bad += r.code != 0;
+		release(&r);
+		for (k = 0; k < 5; k++) {
+			swprintf(tag, 8, L"t%d", k);
+			finish(rd[k], tag, &r);
+			if (r.code != 0 || !match("tog.bin: valid, 20000000 integers, *\n", r.out, r.outlen)) {
+				printf("FAIL round %d, reader %d (%ls)\n    exit %lu\n", round, k, cmds[k], r.code);
+				show("stderr", r.err, r.errlen);
+				bad++;
+			}
+			release(&r);
+		}
+	}
+	truth("5 readers (3 following) wait together for a healthy writer: all take its data, 3 rounds",
+	    bad == 0);
+	DeleteFileW(L"tog.bin");
+
+	/* a follower that learnt of a death holds the mutex open while its output is blocked */
+	out = start_piped(L"--follow --wait 20 tog.bin", L"t0.err", &proc);
+	w = start_slowed(L"200", L"inject\\fmwrite -q -n 20000000 tog.bin", L"tog.bin");
+	Sleep(500);
+	TerminateProcess(w, 9);
+	CloseHandle(w);
+	Sleep(300);
+	rd[0] = start(L"fmread --check --wait 20 tog.bin", L"t1");
+	said(L"t1", "waiting up to");
+	Sleep(300);                  /* it has looked at NAME.writer by now */
+	run(L"fmwrite -q -n 1000 tog.bin", &r);
+	release(&r);
+	judge("a reader that starts after a writer died waits on for the next, and reads its data", rd[0],
+	    L"t1", 0, "tog.bin: valid, 1000 integers, *\n", "fmread: waiting up to 20 s for *\n");
+	CloseHandle(out);
+	WaitForSingleObject(proc, 10000);
+	CloseHandle(proc);
+	remove_like(L"tog.bin*");
 }
 
 /* A large write, caught in the middle: FILE stays as it was. */
@@ -3645,6 +3714,7 @@ int wmain(int argc, wchar_t **argv)
 	RUN(test_case_and_notes, 2);
 	RUN(test_what_file_was, 6);
 	RUN(test_integrity, 5);
+	RUN(test_waiting_together, 2);
 	RUN(test_interrupted, 31);
 	RUN(test_messages, 23);
 	RUN(test_many_readers, 24);
