@@ -175,14 +175,43 @@ static int watch(const wchar_t *name, struct waiting *wt, HANDLE ready, DWORD ms
 	}
 }
 
+#ifndef CREATE_WAITABLE_TIMER_HIGH_RESOLUTION   /* not in every SDK */
+#define CREATE_WAITABLE_TIMER_HIGH_RESOLUTION 0x2
+#endif
+
+/*
+ * A short sleep, as short as asked, or until Ctrl+C. Windows' Sleep lasts
+ * at least to the next tick of the system clock, 15.6 ms by default, so a
+ * follower's 1, 2, 4 and 8 ms would each be about 16 ms: a high-resolution
+ * waitable timer (Windows 10 1803 and later; Wine has one too) is not
+ * rounded so. Where the system has none, Sleep.
+ */
+static int short_sleep(struct waiting *wt, DWORD ms, const wchar_t *subject)
+{
+	HANDLE h[2] = { interrupt_event(), NULL };
+	LARGE_INTEGER due;
+
+	if (wt->timer == NULL && !wt->no_timer && (wt->timer = CreateWaitableTimerExW(NULL, NULL,
+	    CREATE_WAITABLE_TIMER_HIGH_RESOLUTION, TIMER_MODIFY_STATE | SYNCHRONIZE)) == NULL)
+		wt->no_timer = 1;
+	due.QuadPart = -(LONGLONG)ms * 10000;     /* relative, in 100 ns */
+	if (wt->timer != NULL && SetWaitableTimer(wt->timer, &due, 0, NULL, NULL, FALSE)) {
+		h[1] = wt->timer;
+		if (WaitForMultipleObjects(2, h, FALSE, ms + 100) == WAIT_FAILED)
+			return fail_call(L"WaitForMultipleObjects", subject, GetLastError());
+	} else {
+		Sleep(ms);
+	}
+	return interrupted ? interrupted_while(L"following", subject) : 0;
+}
+
 /*
  * A follower, its writer's mapping found, waits `ms` for more: 1 ms, then
  * twice as long each time nothing new has come, up to 16 ms (publishing is
  * a store: the writer makes no call to wake it). While a writer is known
- * to be at work, the short waits only sleep, with blocks coming in a
- * steady stream (under Wine each wait on an object is a round trip to the
- * wineserver); the 16 ms ones look at NAME.writer too, so its end is seen
- * at once. No writer of this user's at work a second after the mapping was
+ * to be at work, the short waits only sleep (short_sleep), with blocks
+ * coming in a steady stream; the 16 ms ones look at NAME.writer too, so its
+ * end is seen at once. No writer of this user's at work a second after the mapping was
  * found (`since`: a mapping made by another program, or one whose writer
  * has ended, well, when its data is complete, or not) means none will
  * finish it: wt->writer_died. Returns 0 to look again, or the exit code of
@@ -193,10 +222,8 @@ int wait_writer(const wchar_t *name, const wchar_t *subject, struct waiting *wt,
 {
 	int rc;
 
-	if (wt->at_work && ms < 16) {
-		Sleep(ms);
-		return interrupted ? interrupted_while(L"following", subject) : 0;
-	}
+	if (wt->at_work && ms < 16)
+		return short_sleep(wt, ms, subject);
 	if ((rc = watch(name, wt, NULL, ms, L"following", subject)) != 0 || wt->writer_died)
 		return rc;
 	if (!wt->at_work && GetTickCount64() - since > 1000)
@@ -253,7 +280,8 @@ void end_watch(const wchar_t *name, struct waiting *wt)
 		close_handle(wt->look, L"<thread>");
 	}
 	close_handle(wt->stop, name);
+	close_handle(wt->timer, name);
 	close_handle(wt->writer, name);
 	close_handle(wt->ready, name);
-	wt->look = wt->stop = wt->writer = wt->ready = NULL;
+	wt->look = wt->stop = wt->timer = wt->writer = wt->ready = NULL;
 }

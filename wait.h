@@ -13,6 +13,8 @@ struct waiting {
 	HANDLE writer;           /* NAME.writer: this user's, found or made by this reader */
 	HANDLE look;             /* the thread of a look at it under way (wait.c) */
 	HANDLE stop;             /* set: a look under way stops */
+	HANDLE timer;            /* a high-resolution timer for the follower's short sleeps */
+	int no_timer;            /* the system has none: Sleep */
 	DWORD look_ms;           /* how long the look may last */
 	volatile DWORD answer;   /* what it found: WAIT_OBJECT_0, WAIT_TIMEOUT or WAIT_ABANDONED */
 	int looked;              /* a look has found it free or owned */

@@ -2129,6 +2129,21 @@ static void test_waiting_together(void)
 	WaitForSingleObject(proc, 10000);
 	CloseHandle(proc);
 	remove_like(L"tog.bin*");
+
+	/* a follower's short sleeps where the system has no high-resolution timer: Sleep */
+	SetEnvironmentVariableW(L"FM_NO_HIRES", L"1");
+	rd[0] = start(L"inject\\fmread --follow --check --wait 20 tog.bin", L"t1");
+	SetEnvironmentVariableW(L"FM_NO_HIRES", NULL);
+	said(L"t1", "waiting up to");
+	SetEnvironmentVariableW(L"FM_WINDOW_MIB", L"2");     /* 8 windows, 100 ms each */
+	w = start_slowed(L"100", L"inject\\fmwrite -q -n 4000000 tog.bin", L"tog.bin");
+	SetEnvironmentVariableW(L"FM_WINDOW_MIB", NULL);
+	finish(w, L"w1", &r);
+	release(&r);
+	judge("a follower without a high-resolution timer follows all the same", rd[0], L"t1", 0,
+	    "tog.bin: valid, 4000000 integers, checksum * (live mapping \"*\")\n", "fmread: waiting up to 20 s "
+	    "for *\nfmread: attached to live mapping *\n");
+	remove_like(L"tog.bin*");
 }
 
 /* A large write, caught in the middle: FILE stays as it was. */
@@ -3714,7 +3729,7 @@ int wmain(int argc, wchar_t **argv)
 	RUN(test_case_and_notes, 2);
 	RUN(test_what_file_was, 6);
 	RUN(test_integrity, 5);
-	RUN(test_waiting_together, 2);
+	RUN(test_waiting_together, 3);
 	RUN(test_interrupted, 31);
 	RUN(test_messages, 23);
 	RUN(test_many_readers, 24);

@@ -97,6 +97,12 @@ BOOL fm_encrypted(BOOL ok, void *data)
 	return ok;
 }
 
+/* FM_NO_HIRES=1: the system has no high-resolution timer. */
+int fm_no_hires(void)
+{
+	return env("FM_NO_HIRES") != 0;
+}
+
 /* FM_FOLD=1: FileCaseSensitiveInfo answers "ignores case" (its flags 0). */
 int fm_fold(int cls, void *info)
 {

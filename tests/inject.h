@@ -22,6 +22,8 @@
  * error 87 at every call, as on FAT32, exFAT and some network shares),
  * FM_ENCRYPTED=1 (GetFileAttributesExW says FILE is encrypted: Wine has no
  * EFS, and creates the new file in the clear whatever it is asked),
+ * FM_NO_HIRES=1 (CreateWaitableTimerExW fails: no high-resolution timer,
+ * as before Windows 10 1803),
  * FM_FOLD=1 (FileCaseSensitiveInfo says every folder ignores case, as
  * Windows says of NTFS folders; Wine does not answer it),
  * FM_NO_RENAME_EX=1 (SetFileInformationByHandle(FileRenameInfoEx) is not
@@ -57,6 +59,7 @@ size_t fm_window(void);  /* FM_WINDOW_MIB: the window's size in bytes */
 int fm_no_file_id(int cls);
 int fm_rename_fails(int cls);
 int fm_fold(int cls, void *info);
+int fm_no_hires(void);  /* FM_NO_HIRES: no high-resolution timer, as before Windows 10 1803 */
 BOOL fm_encrypted(BOOL ok, void *data); /* FM_ENCRYPTED: FILE says it is encrypted (EFS) */       /* FM_FOLD: every folder ignores case, as NTFS's do */   /* FM_NO_RENAME_EX, FM_RENAME_BUSY: a rename fails */     /* FM_NO_FILE_ID: FileIdInfo fails, as on FAT (error 87) */
 
 #define FM_WINDOW fm_window()
@@ -73,6 +76,8 @@ BOOL fm_encrypted(BOOL ok, void *data); /* FM_ENCRYPTED: FILE says it is encrypt
 #define CreateFileMappingW(...) FM_INJECT((HANDLE)NULL, CreateFileMappingW(__VA_ARGS__))
 #define CreateFileW(...) FM_INJECT(INVALID_HANDLE_VALUE, CreateFileW(__VA_ARGS__))
 #define CreateThread(...) FM_INJECT((HANDLE)NULL, CreateThread(__VA_ARGS__))
+#define CreateWaitableTimerExW(...) (fm_no_hires() ? (SetLastError(ERROR_INVALID_PARAMETER), (HANDLE)NULL) : \
+	FM_INJECT((HANDLE)NULL, CreateWaitableTimerExW(__VA_ARGS__)))
 #define DeleteFileW(...) FM_INJECT(FALSE, DeleteFileW(__VA_ARGS__))
 /* interrupt_event() is the program's (console.h), where the call is made */
 #define FlushFileBuffers(file) (fm_before_flush(file, interrupt_event()), \
