@@ -2068,7 +2068,7 @@ static void test_integrity(void)
 /*
  * Readers that wait together look at NAME.writer together: one's look must
  * never pass, to another, for a writer at work that then ended. Three
- * followers and two plain readers wait 1.5 s before a healthy writer
+ * followers and two plain readers wait 1 s before a healthy writer
  * starts; every one of them must take all its data (3 rounds). And a reader
  * that starts after a writer died, while another reader still holds the
  * abandoned mutex, was not waiting for that writer: it waits on for the
@@ -2092,7 +2092,7 @@ static void test_waiting_together(void)
 			swprintf(tag, 8, L"t%d", k);
 			rd[k] = start(cmds[k], tag);
 		}
-		Sleep(1500);
+		Sleep(1000);
 		run(L"fmwrite -q -n 20000000 tog.bin", &r);
 		bad += r.code != 0;
 		release(&r);
@@ -3649,10 +3649,10 @@ static void run_test(void (*test)(void), const char *name, int checks)
 
 	if (!wanted(name))
 		return;
-	/* E2E_SKIP: scenarios another suite runs (make e2e-msvc: those that
-	 * stage the system's behaviour, not the build's), counted as skipped */
+	/* E2E_SKIP: scenarios the other suite runs (make e2e-builds shares out
+	 * those that stage the system's behaviour), counted as skipped */
 	if (getenv("E2E_SKIP") != NULL && named_in(getenv("E2E_SKIP"), name)) {
-		printf("SKIP %d: %s, run by the MinGW suite (E2E_SKIP)\n", checks, name);
+		printf("SKIP %d: %s, run by the other suite (E2E_SKIP)\n", checks, name);
 		skipped += checks;
 		ran++;
 		return;
