@@ -347,12 +347,12 @@ static int trusted(const struct args *a, const wchar_t *name, HANDLE map, int ca
 	if ((rc = check_owner(map, name, &ok, owner)) != 0)
 		return rc;
 	if (!ok && a->file == NULL)
-		return fail_with(EXIT_DATA, L"\"%ls\": another user owns this mapping (%ls); not read",
-		    name, owner);
+		return fail_with(EXIT_DATA, L"\"%ls\": %ls this mapping (%ls); not read", name, whose(owner),
+		    owner);
 	if (!ok) {
 		if (!noted++)
-			say_note(L"not reading live mapping \"%ls\": another user owns it (%ls); reading the "
-			    L"file", name, owner);
+			say_note(L"not reading live mapping \"%ls\": %ls it (%ls); reading the file", name,
+			    whose(owner), owner);
 		return NOT_OURS;
 	}
 	if (a->file == NULL || (rc = mapped_file(map, a->file, &where, &ok)) != 0)

@@ -392,7 +392,7 @@ static int write_all_of(const struct args *a, struct writer *w)
 	/* the last moment Ctrl+C can leave FILE as it was: a flush can take seconds */
 	if (interrupted)
 		return interrupted_while(L"flushing", v[0].subject);
-	if (!a->no_file && (rc = take_place(&w->nf, &w->where, a->file)) != 0)
+	if (!a->no_file && (rc = take_place(&w->nf, &w->where, a->file, a->force)) != 0)
 		return rc;
 	if (a->no_file)
 		set_fate(L"");           /* written: what is held is memory, lost on exit anyway */

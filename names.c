@@ -296,6 +296,11 @@ int object_name(const struct args *a, const struct place *pl, wchar_t name[NAME_
 static int compare_mapped(HANDLE map, const wchar_t *file, const struct place *pl, int *what,
     wchar_t *got, wchar_t *path, struct identity *a, struct identity *b);
 
+static size_t min_size(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
 int mapped_file(HANDLE map, const wchar_t *file, const struct place *pl, int *what)
 {
 	struct {
@@ -345,7 +350,7 @@ static int compare_mapped(HANDLE map, const wchar_t *file, const struct place *p
 		*what = MAPS_FILE;
 	/* "FILE.fmwrite-PID-N.tmp", FILE compared as its folder compares names
 	 * (FILE may not exist yet, and be spelt in another case than the writer's) */
-	n = wcslen(pl->path);
+	n = pl->leaf + min_size(wcslen(pl->path + pl->leaf), TEMP_LEAF_MAX);   /* as create_temp cuts it */
 	rest = b->path + n;
 	if (wcslen(b->path) > n && (pl->fold ? CompareStringOrdinal(b->path, (int)n, pl->path, (int)n, TRUE) ==
 	    CSTR_EQUAL : wcsncmp(b->path, pl->path, n) == 0) && wcsncmp(rest, L".fmwrite-", 9) == 0 &&

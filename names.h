@@ -17,6 +17,9 @@ struct file_id {
 	BYTE id[16];             /* FileId */
 };
 
+/* the new file beside FILE keeps at most this much of FILE's own name (replace.c) */
+#define TEMP_LEAF_MAX 200
+
 /* a share mode that stands in nobody's way: for opens that only look */
 #define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
 

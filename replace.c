@@ -17,19 +17,60 @@
 #include <wchar.h>
 
 /*
+ * A refusal that a program holding FILE for a moment causes (a virus
+ * scanner, the indexer, a backup agent): tried again for about a second,
+ * 10 ms, then twice as long each time up to 160 ms. Is it worth another try?
+ */
+static int try_again(DWORD err, DWORD *ms, DWORD *waited)
+{
+	if ((err != ERROR_SHARING_VIOLATION && err != ERROR_ACCESS_DENIED) || *waited >= 1000 || interrupted)
+		return 0;
+	Sleep(*ms);
+	*waited += *ms;
+	*ms = *ms < 160 ? 2 * *ms : 160;
+	return 1;
+}
+
+/*
+ * Is FILE (at path) one fmwrite may replace without --force: empty, or a
+ * MEMORYDATA file? Only read, shared every way (a holding writer or a reader
+ * may have it open). 0, or the exit code of the line said.
+ */
+static int still_ours(const wchar_t *path, const wchar_t *shown)
+{
+	unsigned char head[8];
+	LARGE_INTEGER size;
+	DWORD got = 0, ms = 10, waited = 0;
+	HANDLE f;
+	int rc = 0;
+
+	while ((f = CreateFileW(path, GENERIC_READ, SHARE_ALL, NULL, OPEN_EXISTING, 0, NULL)) ==
+	    INVALID_HANDLE_VALUE && try_again(GetLastError(), &ms, &waited))
+		;
+	if (f == INVALID_HANDLE_VALUE)
+		return fail_call(L"CreateFileW", shown, GetLastError());
+	if (!GetFileSizeEx(f, &size))
+		rc = fail_call(L"GetFileSizeEx", shown, GetLastError());
+	else if (size.QuadPart > 0 && !ReadFile(f, head, sizeof head, &got, NULL))
+		rc = fail_call(L"ReadFile", shown, GetLastError());
+	else if (size.QuadPart > 0 && !md_is_ours(head, got))
+		rc = fail_with(EXIT_DATA, L"\"%ls\" exists and is not a MEMORYDATA file "
+		    L"(--force replaces it)", shown);
+	close_handle(f, shown);
+	return rc;
+}
+
+/*
  * May FILE be replaced? A pipe or a device may not, nor a read-only file
  * (Windows refuses to rename over one; Wine, run as root, would not), nor a
- * non-empty file that is not a MEMORYDATA file, unless --force. FILE is only read here: it stays byte for
- * byte as it is until a complete new file takes its place.
+ * non-empty file that is not a MEMORYDATA file, unless --force. FILE is only
+ * read here: it stays byte for byte as it is until a complete new file takes
+ * its place. What FILE was (its attributes, its creation time) is noted in
+ * w, for its replacement.
  */
 int may_replace(const struct args *a, const struct place *pl, struct new_file *w)
 {
 	WIN32_FILE_ATTRIBUTE_DATA was;
-	unsigned char head[8];
-	LARGE_INTEGER size;
-	DWORD got = 0;
-	HANDLE f;
-	int rc = 0;
 
 	if (!pl->exists)
 		return 0;
@@ -42,21 +83,7 @@ int may_replace(const struct args *a, const struct place *pl, struct new_file *w
 	w->created = was.ftCreationTime;
 	if (was.dwFileAttributes & FILE_ATTRIBUTE_READONLY)
 		return fail_with(EXIT_SYSTEM, L"\"%ls\" is read-only", a->file);
-	if (a->force)
-		return 0;
-	/* shared every way: a holding writer or a reader may have it open */
-	f = CreateFileW(pl->path, GENERIC_READ, SHARE_ALL, NULL, OPEN_EXISTING, 0, NULL);
-	if (f == INVALID_HANDLE_VALUE)
-		return fail_call(L"CreateFileW", a->file, GetLastError());
-	if (!GetFileSizeEx(f, &size))
-		rc = fail_call(L"GetFileSizeEx", a->file, GetLastError());
-	else if (size.QuadPart > 0 && !ReadFile(f, head, sizeof head, &got, NULL))
-		rc = fail_call(L"ReadFile", a->file, GetLastError());
-	else if (size.QuadPart > 0 && !md_is_ours(head, got))
-		rc = fail_with(EXIT_DATA, L"\"%ls\" exists and is not a MEMORYDATA file "
-		    L"(--force replaces it)", a->file);
-	close_handle(f, a->file);
-	return rc;
+	return a->force ? 0 : still_ours(pl->path, a->file);
 }
 
 /*
@@ -74,8 +101,8 @@ int create_temp(struct new_file *w, const struct place *pl, const wchar_t *shown
 	int n;
 
 	for (n = 0; n < 100 && err == ERROR_FILE_EXISTS; n++) {
-		if (swprintf(w->temp, FM_PATH, L"%.*ls%.200ls.fmwrite-%lu-%d.tmp", (int)pl->leaf,
-		    pl->path, pl->path + pl->leaf, (unsigned long)GetCurrentProcessId(), n) < 0)
+		if (swprintf(w->temp, FM_PATH, L"%.*ls%.*ls.fmwrite-%lu-%d.tmp", (int)pl->leaf,
+		    pl->path, TEMP_LEAF_MAX, pl->path + pl->leaf, (unsigned long)GetCurrentProcessId(), n) < 0)
 			return fail_call(L"CreateFileW", pl->path, ERROR_FILENAME_EXCED_RANGE);
 		/* DELETE: it is renamed into place, or removed, through this handle;
 		 * WRITE_DAC: it is given FILE's DACL */
@@ -115,6 +142,12 @@ static int keep_what_file_was(struct new_file *w, const struct place *pl, const 
 		return fail_with(EXIT_SYSTEM, L"\"%ls\" is encrypted (EFS), and its replacement could not be "
 		    L"encrypted: refused, rather than write the data in the clear", shown);
 	/* the cast: some SDKs (Wine's) take a name that is not const */
+	/* Wine keeps a file's DACL as its Unix mode bits, and widens them when
+	 * one is set (measured: 0600 and 0644 came out 0775): there the new file
+	 * keeps Wine's own mode for it */
+	if (under_wine())
+		return SetFileTime(w->file, &w->created, NULL, NULL) ? 0 :
+		    fail_call(L"SetFileTime", shown, GetLastError());
 	err = GetNamedSecurityInfoW((wchar_t *)pl->path, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl,
 	    NULL, &sd);
 	if (err != ERROR_SUCCESS)
@@ -155,11 +188,14 @@ static FILE_RENAME_INFO *rename_to_nt_path(const wchar_t *path, DWORD *size);
 #define RENAME_REPLACE_IF_EXISTS 0x1
 #define RENAME_POSIX_SEMANTICS 0x2
 
-/* One rename: with POSIX semantics where the system has them, else the classic one. */
-static BOOL rename_once(HANDLE file, FILE_RENAME_INFO *ri, DWORD size)
+/*
+ * One rename: with POSIX semantics where the system has them, else the
+ * classic one; over a file by FILE's name only if `replace`.
+ */
+static BOOL rename_once(HANDLE file, FILE_RENAME_INFO *ri, DWORD size, BOOL replace)
 {
 	static int classic;          /* the system has no FileRenameInfoEx */
-	DWORD flags = RENAME_REPLACE_IF_EXISTS | RENAME_POSIX_SEMANTICS, err;
+	DWORD flags = (replace ? RENAME_REPLACE_IF_EXISTS : 0) | RENAME_POSIX_SEMANTICS, err;
 
 	if (!classic) {
 		memcpy(ri, &flags, sizeof flags);   /* Flags, where ReplaceIfExists is */
@@ -171,7 +207,7 @@ static BOOL rename_once(HANDLE file, FILE_RENAME_INFO *ri, DWORD size)
 			return FALSE;
 		classic = 1;
 		memset(ri, 0, sizeof flags);
-		ri->ReplaceIfExists = TRUE;
+		ri->ReplaceIfExists = (BOOLEAN)replace;
 	}
 	return SetFileInformationByHandle(file, FileRenameInfo, ri, size);
 }
@@ -180,27 +216,30 @@ static BOOL rename_once(HANDLE file, FILE_RENAME_INFO *ri, DWORD size)
  * The new file takes FILE's place in one rename, through the handle that
  * wrote it (SetFileInformationByHandle): no name is looked up in between,
  * and it works while the file is mapped. MoveFileExW would need the handle
- * closed first, and ReplaceFileW the same. A program that has FILE open
- * for a moment (a scanner; under the classic rename, any handle at all)
- * makes it fail with a sharing violation or access denied: tried again
- * for about a second (10 ms, doubling to 160 ms). A reader that has FILE
- * open keeps it so (fmread opens it without FILE_SHARE_DELETE), and wins:
- * a reader of the old file keeps the old file, and the line says so.
+ * closed first, and ReplaceFileW the same. FILE may have changed while the
+ * data was written: a FILE that was not there is not replaced by one that
+ * appeared meanwhile (the rename does not replace), and a FILE that was a
+ * MEMORYDATA file is looked at again first (unless --force). A program
+ * that has FILE open for a moment (a scanner; under the classic rename, any
+ * handle at all) makes the rename fail with a sharing violation or access
+ * denied: tried again (try_again). A reader that has FILE open keeps it so
+ * (fmread opens it without FILE_SHARE_DELETE), and wins: a reader of the
+ * old file keeps the old file, and the line says so.
  */
-int take_place(struct new_file *w, const struct place *pl, const wchar_t *shown)
+int take_place(struct new_file *w, const struct place *pl, const wchar_t *shown, int force)
 {
 	FILE_RENAME_INFO *ri;
 	DWORD size, err, ms = 10, waited = 0;
 	BOOL ok;
+	int rc;
 
+	if (w->replaces && !force && GetFileAttributesW(pl->path) != INVALID_FILE_ATTRIBUTES &&
+	    (rc = still_ours(pl->path, shown)) != 0)
+		return rc;
 	if ((ri = rename_to_nt_path(pl->path, &size)) == NULL)
 		return fail_call(L"SetFileInformationByHandle", shown, ERROR_NOT_ENOUGH_MEMORY);
-	while (!(ok = rename_once(w->file, ri, size)) && waited < 1000 && !interrupted &&
-	    ((err = GetLastError()) == ERROR_SHARING_VIOLATION || err == ERROR_ACCESS_DENIED)) {
-		Sleep(ms);
-		waited += ms;
-		ms = ms < 160 ? 2 * ms : 160;
-	}
+	while (!(ok = rename_once(w->file, ri, size, w->replaces)) && try_again(GetLastError(), &ms, &waited))
+		;
 	err = GetLastError();
 	free(ri);
 	if (ok) {
@@ -210,6 +249,11 @@ int take_place(struct new_file *w, const struct place *pl, const wchar_t *shown)
 	}
 	if (interrupted)
 		return interrupted_while(L"replacing", shown);
+	if (!w->replaces && (err == ERROR_ALREADY_EXISTS || err == ERROR_FILE_EXISTS)) {
+		set_fate(L"\"%ls\" left as it is", shown);
+		return fail_with(EXIT_SYSTEM, L"\"%ls\" was made by another program while the data was "
+		    L"written: not replaced, the data not saved (run again to replace it)", shown);
+	}
 	if (err == ERROR_ACCESS_DENIED || err == ERROR_SHARING_VIOLATION)
 		return fail_with(EXIT_SYSTEM, L"cannot replace \"%ls\": another program (a reader, say) "
 		    L"kept it open for over a second, or it is read-only (error %lu)", shown, (unsigned long)err);

@@ -25,7 +25,7 @@ struct new_file {
 int may_replace(const struct args *a, const struct place *pl, struct new_file *w);
 int create_temp(struct new_file *w, const struct place *pl, const wchar_t *shown);
 int touch(HANDLE file, const wchar_t *subject);
-int take_place(struct new_file *w, const struct place *pl, const wchar_t *shown);
+int take_place(struct new_file *w, const struct place *pl, const wchar_t *shown, int force);
 void close_file(struct new_file *w);
 
 #endif /* REPLACE_H */

@@ -4,6 +4,7 @@
  * when this user owns it (check_owner): another user's is refused, by name.
  */
 #include "security.h"
+#include "console.h"
 #include "msg.h"
 
 #include <aclapi.h>
@@ -97,6 +98,13 @@ int check_owner(HANDLE h, const wchar_t *subject, int *mine, wchar_t owner[96])
 	return 0;
 }
 
+/* Who has an object check_owner refused, for a message: "... owns it", "... made it". */
+const wchar_t *whose(const wchar_t *owner)
+{
+	return wcsstr(owner, L"lower integrity") != NULL ? L"a process of this user's at a lower integrity "
+	    L"level made" : L"another user owns";
+}
+
 /* A security descriptor whose DACL lets the current user, and nobody else, at an object. */
 struct user_sd {
 	union { ACL acl; unsigned char b[256]; } acl;
@@ -179,8 +187,8 @@ static int claim(HANDLE *h, DWORD err, const wchar_t *call, const wchar_t *full,
 	if (err != ERROR_ALREADY_EXISTS)
 		return 0;
 	if ((rc = check_owner(*h, full, &mine, owner)) == 0 && !mine)
-		rc = fail_with(EXIT_SYSTEM, L"%ls(\"%ls\"): the %ls exists and another user "
-		    L"owns it (%ls)", call, full, kind, owner);
+		rc = fail_with(EXIT_SYSTEM, L"%ls(\"%ls\"): the %ls exists and %ls it (%ls)", call, full, kind,
+		    whose(owner), owner);
 	if (rc != 0) {
 		close_handle(*h, full);
 		*h = NULL;
@@ -219,6 +227,7 @@ int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suff
  */
 int own_writer_mutex(SECURITY_ATTRIBUTES *sa, const wchar_t *name, HANDLE *m)
 {
+	HANDLE h[2] = { NULL, interrupt_event() };
 	wchar_t full[NAME_MAX + 8];
 	DWORD err, r;
 	int rc;
@@ -229,7 +238,13 @@ int own_writer_mutex(SECURITY_ATTRIBUTES *sa, const wchar_t *name, HANDLE *m)
 	err = GetLastError();
 	if ((rc = claim(m, err, L"CreateMutexExW", full, L"mutex")) != 0 || err != ERROR_ALREADY_EXISTS)
 		return rc;
-	if ((r = WaitForSingleObject(*m, 1500)) != WAIT_OBJECT_0 && r != WAIT_ABANDONED) {
+	h[0] = *m;
+	if ((r = WaitForMultipleObjects(2, h, FALSE, 1500)) == WAIT_OBJECT_0 + 1) {
+		close_handle(*m, full);
+		*m = NULL;
+		return interrupted_while(L"waiting for", full);
+	}
+	if (r != WAIT_OBJECT_0 && r != WAIT_ABANDONED_0) {
 		close_handle(*m, full);
 		*m = NULL;
 		return fail_with(EXIT_SYSTEM, L"\"%ls\": another writer of this name is at work", full);

@@ -7,6 +7,7 @@
 #include "common.h"
 
 int check_owner(HANDLE h, const wchar_t *subject, int *mine, wchar_t owner[96]);
+const wchar_t *whose(const wchar_t *owner);
 int owner_only(SECURITY_ATTRIBUTES *sa, const wchar_t *subject);
 int read_only_mapping(SECURITY_ATTRIBUTES *sa, const wchar_t *subject);
 int open_event(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const wchar_t *suffix, int counting,
