@@ -1806,7 +1806,10 @@ static void test_early_kills(void)
 	    "most\n", (unsigned long long)most);
 	truth("a writer killed early: at each of 20 points, each of 8 waiting readers exits 3 with the line",
 	    bad == 0);
-	truth("... told soon after the kill, not at its 6 s deadline", most < 3000);
+	/* 750 ms: a follower that missed the abandoned mutex would still end by
+	 * its one-second rule (no writer at work); measured 30-85 ms */
+	truth("... told through NAME.writer within 750 ms of the kill, not by the 1 s rule or the deadline",
+	    most < 750);
 }
 
 /*
