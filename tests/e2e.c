@@ -963,6 +963,13 @@ static void test_live(void)
 	expect("two writers: the second fails cleanly", L"fmwrite -n 5 two.bin", 2, "",
 	    "fmwrite: \"Local\\fmipc-*.writer\": another writer of this name is at work; \"two.bin\" "
 	    "left as it was\n");
+	/* Ctrl+C within those 1.5 s (its line comes once the copy sending it
+	 * has started, a few hundred ms after the second writer) */
+	m = start_with(L"fmwrite -n 5 two.bin", L"w2", CREATE_NEW_CONSOLE);
+	Sleep(300);
+	truth("Ctrl+C while a second writer waits for NAME.writer: delivered", ctrl_c(m));
+	judge("... exit 5 and one line", m, L"w2", 5, "",
+	    "fmwrite: interrupted while waiting for \"Local\\fmipc-*.writer\"; \"two.bin\" left as it was\n");
 	expect("two writers: a reader gets the first one's data", L"fmread -q two.bin", 0, want, "");
 	judge("two writers: the first finishes normally", w, L"w1", 0, "", "*a reader has finished; letting go\n");
 	free(want);
@@ -3820,7 +3827,7 @@ int wmain(int argc, wchar_t **argv)
 	RUN(test_foreign_files, 10);
 	RUN(test_unicode, 4);
 	RUN(test_names, 9);
-	RUN(test_live, 13);
+	RUN(test_live, 15);
 	RUN(test_no_file, 23);
 	RUN(test_wait, 9);
 	RUN(test_outlive, 3);
