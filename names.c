@@ -133,6 +133,19 @@ static int is_device_name(const wchar_t *path)
 	    CompareStringOrdinal(leaf, 3, L"LPT", 3, TRUE) == CSTR_EQUAL);
 }
 
+/* A folder, as opened wrongly: as a file, or by a name ending in a backslash. */
+static int is_folder(const wchar_t *file)
+{
+	DWORD at = GetFileAttributesW(file);
+
+	return at != INVALID_FILE_ATTRIBUTES && (at & FILE_ATTRIBUTE_DIRECTORY) != 0;
+}
+
+static int names_folder(const wchar_t *file)
+{
+	return fail_with(EXIT_USAGE, L"\"%ls\" names a folder, not a file (see --help)", file);
+}
+
 /*
  * Where FILE is: "\\?\" and the final path of its folder (through links, in
  * its own case, never an 8.3 short name), then the file's name. An existing
@@ -159,7 +172,9 @@ int locate(const wchar_t *file, struct place *pl)
 	pl->disk = pl->exists && GetFileType(h) == FILE_TYPE_DISK;
 	if (pl->exists)
 		n = final_path(h, file, pl->path);
-	else if ((err = GetLastError()) != ERROR_FILE_NOT_FOUND)
+	else if ((err = GetLastError()) == ERROR_ACCESS_DENIED && is_folder(file))
+		return names_folder(file);   /* a folder opened as a file: access denied */
+	else if (err != ERROR_FILE_NOT_FOUND)
 		return fail_call(L"CreateFileW", file, err);
 	else if (GetFileAttributesW(file) != INVALID_FILE_ATTRIBUTES)
 		/* there, yet not found when opened: a link to nothing (Windows; Wine hides those) */
@@ -172,7 +187,7 @@ int locate(const wchar_t *file, struct place *pl)
 		return fail_call(pl->exists ? L"GetFinalPathNameByHandleW" : L"GetFullPathNameW", file,
 		    n == 0 ? err : ERROR_FILENAME_EXCED_RANGE);
 	if ((slash = wcsrchr(pl->path, L'\\')) == NULL || slash[1] == 0)
-		return fail_with(EXIT_USAGE, L"\"%ls\" names a folder, not a file (see --help)", file);
+		return names_folder(file);   /* "newdir\": a folder's name, there or not */
 	/* the leaf and its NUL: as many characters as the backslash and the leaf */
 	if ((leaf = malloc(wcslen(slash) * sizeof *leaf)) == NULL)
 		return fail_call(L"GetFullPathNameW", file, ERROR_NOT_ENOUGH_MEMORY);

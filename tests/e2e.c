@@ -685,9 +685,15 @@ static void test_system_errors(void)
 	expect("a missing file: exit 2, the call, the name, the system's words and number",
 	    L"fmread missing.bin", 2, "", "fmread: CreateFileW(\"missing.bin\"): *. (error 2)\n");
 	CreateDirectoryW(L"adir", NULL);
-	expect("fmread on a directory", L"fmread adir", 2, "", "fmread: CreateFileW(\"adir\"): * (error 5)\n");
-	expect("fmwrite on a directory", L"fmwrite adir", 2, "",
-	    "fmwrite: CreateFileW(\"adir\"): * (error 5); \"adir\" left as it was\n");
+	expect("fmread on a folder: exit 1, it names a folder", L"fmread adir", 1, "",
+	    "fmread: \"adir\" names a folder, not a file (see --help)\n");
+	expect("fmwrite on a folder: the same", L"fmwrite adir", 1, "",
+	    "fmwrite: \"adir\" names a folder, not a file (see --help); \"adir\" left as it was\n");
+	expect("fmwrite on a folder's name with its backslash", L"fmwrite adir\\", 1, "",
+	    "fmwrite: \"adir\\\" names a folder, not a file (see --help); \"adir\\\" left as it was\n");
+	expect("fmwrite on a new folder's name", L"fmwrite newdir\\", 1, "",
+	    "fmwrite: \"newdir\\\" names a folder, not a file (see --help); \"newdir\\\" not created\n");
+	truth("... which it does not make", GetFileAttributesW(L"newdir") == INVALID_FILE_ATTRIBUTES);
 	expect("fmwrite into a missing folder", L"fmwrite nodir\\x.bin", 2, "",
 	    "fmwrite: CreateFileW(\"nodir\\x.bin\"): * (error 3); \"nodir\\x.bin\" not created\n");
 	copy_good(L"held.bin");
@@ -3823,7 +3829,7 @@ int wmain(int argc, wchar_t **argv)
 	RUN(test_usage, 23);
 	RUN(test_round_trips, 23);
 	RUN(test_refusals, 82);
-	RUN(test_system_errors, 10);
+	RUN(test_system_errors, 13);
 	RUN(test_foreign_files, 10);
 	RUN(test_unicode, 4);
 	RUN(test_names, 9);
