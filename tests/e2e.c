@@ -1756,6 +1756,12 @@ static void test_kill_points(void)
 	remove_like(L"kill.bin*");
 }
 
+/* A FILETIME as one number, in 100 ns. */
+static LONGLONG ft64(FILETIME t)
+{
+	return (LONGLONG)((ULONGLONG)t.dwHighDateTime << 32 | t.dwLowDateTime);
+}
+
 /*
  * A writer killed early, at 20 points over the first second after its
  * mapping exists, with 8 readers waiting for it (--follow --check --wait 6):
@@ -1769,7 +1775,8 @@ static void test_early_kills(void)
 	wchar_t tag[8], name[80];
 	HANDLE w, r[8], m;
 	struct result res;
-	ULONGLONG killed, took, most = 0;
+	LONGLONG took, most = 0;
+	FILETIME t[4], died;     /* creation, exit, kernel, user */
 	DWORD point;
 	int i, k, bad = 0;
 
@@ -1795,12 +1802,15 @@ static void test_early_kills(void)
 			CloseHandle(m);
 		Sleep(point * 50);
 		TerminateProcess(w, 9);
-		killed = GetTickCount64();
+		WaitForSingleObject(w, INFINITE);
+		GetProcessTimes(w, &t[0], &died, &t[2], &t[3]);
 		CloseHandle(w);
 		WaitForMultipleObjects(8, r, TRUE, 20000);
-		took = GetTickCount64() - killed;
-		most = took > most ? took : most;
 		for (k = 0; k < 8; k++) {
+			/* from the writer's end to the reader's, as the system timed them */
+			took = GetProcessTimes(r[k], &t[0], &t[1], &t[2], &t[3]) ? (ft64(t[1]) - ft64(died)) / 10000 :
+			    99999;
+			most = took > most ? took : most;
 			swprintf(tag, 8, L"e%d", k);
 			finish(r[k], tag, &res);
 			if (m == NULL || res.code != 3 || res.outlen != 0 || !match("fmread: waiting up to 6 s*"
@@ -1815,13 +1825,18 @@ static void test_early_kills(void)
 		}
 		remove_like(L"early.bin*");
 	}
-	printf("    a writer killed at 20 points in its first second: 8 readers each told in %llu ms at "
-	    "most\n", (unsigned long long)most);
+	printf("    a writer killed at 20 points in its first second: 8 readers each told in %lld ms at "
+	    "most\n", most);
 	truth("a writer killed early: at each of 20 points, each of 8 waiting readers exits 3 with the line",
 	    bad == 0);
-	/* 750 ms: a follower that missed the abandoned mutex would still end by
-	 * its one-second rule (no writer at work); measured 30-85 ms */
-	truth("... told through NAME.writer within 750 ms of the kill, not by the 1 s rule or the deadline",
+	/* from the writer's exit to each reader's, as the system recorded them
+	 * (not when this program saw them). The news passes from reader to
+	 * reader, one thread's end at a time (wait.c): the slowest of 8 readers
+	 * took 216 and 299 ms in two runs at a load of 5 to 9 on 2 cores.
+	 * The bound is 750 ms, so that a busy machine does not fail it: a
+	 * follower that missed the abandoned mutex would end only by its
+	 * one-second rule, over 1000 ms after */
+	truth("... each told through NAME.writer within 750 ms of the writer's end, not by the 1 s rule",
 	    most < 750);
 }
 
