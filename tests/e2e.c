@@ -814,10 +814,25 @@ static void test_names(void)
 static void test_demo(void)
 {
 	wchar_t cmd[3 * MAX_PATH];
+	struct result r;
+	const char *p;
+	int tries;
 
 	/* cmd /c drops the outer quotes: ""x\demo.bat" "folder"" */
 	swprintf(cmd, 3 * MAX_PATH, L"cmd /c \"\"%ls\\demo.bat\" \"%ls\"\"", srcdir, bindir);
-	expect("demo.bat runs every step and exits 0", cmd, 0,
+	/* Wine's cmd says "Can't recognize '...'" when CreateProcessW fails
+	 * (programs/cmd/wcmdmain.c), which under Wine it now and then does on a
+	 * busy machine (start_with tries again on error 1359): seen once, at
+	 * step 6, in a make test beside a CPU-bound job. For that line alone the
+	 * demo is run again, twice at most; Windows' cmd never says it */
+	for (tries = 0;; tries++) {
+		run(cmd, &r);
+		if (tries == 2 || (p = strstr(r.err, "Can't recognize '")) == NULL)
+			break;
+		printf("    demo: Wine's cmd could not start a program: %.*s; run again\n", (int)strcspn(p, "\r\n"), p);
+		release(&r);
+	}
+	verdict("demo.bat runs every step and exits 0", &r, 0,
 	    "demo: the programs in \"*\"\r\n== 1. fmwrite*== 2. fmread*\r\n0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n== 3.*"
 	    "demo.bin: valid, 10 integers, checksum 6a6950873f16bd23\n== 4.*left as it was\r\n"
 	    "== 5.*refused\r\n== 6.*0\n1\n2\n3\n4\n*== 7.*0\n1\n2\n"
@@ -828,6 +843,7 @@ static void test_demo(void)
 	    "fmread: attached to live mapping \"Local\\fmipc-*"
 	    "fmread: attached to live mapping \"Local\\fmdemo-*"
 	    "fmread: attached to live mapping \"Local\\fmipc-*");
+	release(&r);
 }
 
 /* ---- live mode: two processes at once ---- */
