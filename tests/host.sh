@@ -259,6 +259,9 @@ check "fmwrite through a symbolic link replaces the file it points to; the link 
 # live_read NAME HOLDER-FILE READER-FILE N: a holder of HOLDER-FILE, one
 # reader by another spelling, which must attach live and print 0..N-1
 live_read() {
+	# a w.err of an earlier holder must not be taken for this one's: the
+	# shell empties it only once the background job has started
+	rm -f "$dir/w.err"
 	wine build/fmwrite.exe --hold 60 -n "$4" "$2" 2>"$dir/w.err" &
 	wpid=$!
 	i=0
@@ -285,6 +288,7 @@ live_read "a writer by the link, a reader by the target" "$dir/real/link.bin" "$
 wine build/fmwrite.exe -q -n 5 "$dir/case/DATA.BIN"
 wine build/fmwrite.exe -q -n 3 "$dir/case/other.bin"
 mv "$dir/case/other.bin" "$dir/case/data.bin"
+rm -f "$dir/w.err"
 wine build/fmwrite.exe --hold 60 -n 4 "$dir/case/data.bin" 2>"$dir/w.err" &
 wpid=$!
 i=0
@@ -307,6 +311,7 @@ rm -f "$WINEPREFIX/dosdevices/y:"
 mkdir -p "$dir/m1" "$dir/m2"
 if mount -t tmpfs -o size=4m tmpfs "$dir/m1" 2>/dev/null && mount -t tmpfs -o size=4m tmpfs "$dir/m2" 2>/dev/null; then
 	wine build/fmwrite.exe -q -n 7 "$dir/m2/data.bin"
+	rm -f "$dir/w.err"
 	wine build/fmwrite.exe --hold 60 -n 3 "$dir/m1/data.bin" 2>"$dir/w.err" &
 	wpid=$!
 	i=0
