@@ -214,7 +214,8 @@ for it in 1 2 3 4 5 6 7 8; do
 		2) [ ! -s "$p.out" ] && one_line "$p.verdict" "^fmread: CreateFileW\(\"[^\"]*polled.bin\"\): .* \(error 32\)\$" ;;
 		3) [ ! -s "$p.out" ] && one_line "$p.verdict" "incomplete: its writer is still writing it\$" ;;
 		*) false ;;
-		esac || { polls_bad=$((polls_bad + 1)); echo "    round $it, $p: exit $(cat "$f")"; cat "$p.out" "$p.err"; }
+		esac || { polls_bad=$((polls_bad + 1)); echo "    round $it, $p: exit $(cat "$f")"; cat "$p.out" "$p.err"
+			[ -s "$p.out" ] || [ -s "$p.err" ] || echo "    (nothing on stdout or stderr)"; }
 		polls=$((polls + 1))
 	done
 	rm -f "$dir"/poll.*
