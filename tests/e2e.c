@@ -3330,15 +3330,15 @@ static void test_flushes_and_faults(void)
 	{
 		FILETIME before, after;
 		WIN32_FILE_ATTRIBUTE_DATA at;
-		ULONGLONG b, a, w;
+		LONGLONG b, a, w;
 
 		GetSystemTimeAsFileTime(&before);
 		run_with(L"FM_SLOW", L"200", L"inject\\fmwrite -q -n 20000000 stamp.bin", &r);
 		GetSystemTimeAsFileTime(&after);
 		GetFileAttributesExW(L"stamp.bin", GetFileExInfoStandard, &at);
-		b = (ULONGLONG)before.dwHighDateTime << 32 | before.dwLowDateTime;
-		a = (ULONGLONG)after.dwHighDateTime << 32 | after.dwLowDateTime;
-		w = (ULONGLONG)at.ftLastWriteTime.dwHighDateTime << 32 | at.ftLastWriteTime.dwLowDateTime;
+		b = ft64(before);
+		a = ft64(after);
+		w = ft64(at.ftLastWriteTime);
 		printf("    last write %.2f s after the start of a %.2f s write\n", (double)(w - b) / 1e7,
 		    (double)(a - b) / 1e7);
 		truth("the last-write time is when the write ended, not when the file was made",
