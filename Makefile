@@ -168,10 +168,16 @@ $(B)/e2e.exe: tests/e2e.c memdata.h | $(DEPS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/e2e.c $(LDLIBS)
 
 # e2e's verdict: its exit code and its last line, "e2e: N passed, 0 failed"
-# (N > 0). Under Wine a crash can end a process with exit 0.
+# (N > 0). Under Wine a crash can end a process with exit 0. Wine's own
+# messages, from every process e2e starts, go to e2e's Unix stderr: kept in
+# e2e.wine, which e2e reads (a run that lost its link to the Wine server is
+# run again) and make shows.
 # run_e2e FOLDER [ENVIRONMENT] [LOGS]: FOLDER's e2e.exe, its log in LOGS (FOLDER)
 define run_e2e
-	{ $(2) $(WINE) $(1)/e2e.exe $(NOSTDIN); echo $$? >$(or $(3),$(1))/e2e.rc; } | tee $(or $(3),$(1))/e2e.log
+	{ $(2) $(if $(WINE),E2E_WINE_STDERR=Z:$(CURDIR)/$(or $(3),$(1))/e2e.wine) $(WINE) $(1)/e2e.exe \
+		$(NOSTDIN) $(if $(WINE),2>$(or $(3),$(1))/e2e.wine); echo $$? >$(or $(3),$(1))/e2e.rc; } | \
+		tee $(or $(3),$(1))/e2e.log
+	@[ ! -s $(or $(3),$(1))/e2e.wine ] || { echo "e2e: what Wine said on stderr:"; cat $(or $(3),$(1))/e2e.wine; }
 	@tail -n 1 $(or $(3),$(1))/e2e.log | grep -q '^e2e: [1-9][0-9]* passed, 0 failed' && \
 		[ "$$(cat $(or $(3),$(1))/e2e.rc)" = 0 ] || \
 		{ echo "e2e: FAILED (exit $$(cat $(or $(3),$(1))/e2e.rc)), or it ended before its last line"; exit 1; }
