@@ -139,7 +139,7 @@ static int check_header(struct window w[2], int can_wait, int follow, const wcha
 
 	if ((rc = win_at(&w[0], 0, &p, &avail)) != 0)
 		return rc;
-	st = read_header(p, w[0].size, h);
+	st = read_header(p, w[0].size, live != NULL, h);
 	/* sized while its writer had not written the header yet */
 	if (st == MD_ETRUNCATED && live != NULL && (rc = sized(w, live, h, &st)) != 0)
 		return rc;

@@ -204,19 +204,34 @@ static int mark(struct window *w, uint32_t state, uint64_t checksum, uint64_t co
 }
 
 /*
- * The header goes in first, marked "being written"; then the data, a block
- * at a time: each block's sum goes to its slot after the data, and the
- * header's published count moves past it, so that followers (fmread
- * --follow) can take it at once. Large data is filled in two halves by two
- * threads (win_halves): the kernel's work for each new page (zeroing it,
- * then tracking it dirty) is most of the cost, and it runs on the core that
- * touches it; the second half's blocks are published with the last. A
- * third thread flushes behind them. Then the checksum over all, and the
- * data is flushed to the disk; only then is the header marked "complete"
- * and flushed in turn: a writer stopped
- * at any point, even by a power cut, leaves a file no reader takes, never a
- * "complete" one whose data is not there. `file` is INVALID_HANDLE_VALUE
- * when there is no file (the paging file's memory).
+ * The header, "being written": all of it but the state, which a new file or
+ * mapping holds as 0, then the state (release): a follower that looks in
+ * between takes the header for not written yet, never for half of one.
+ */
+static void begin_header(unsigned char *p, uint64_t count)
+{
+	struct md_header h;
+
+	md_init_header(&h, count);
+	h.state = 0;
+	memcpy(p, &h, sizeof h);
+	store_release32(&((struct md_header *)p)->state, MD_WRITING);
+}
+
+/*
+ * The header goes in first, marked "being written" (begin_header); then
+ * the data, a block at a time: each block's sum goes to its slot after the
+ * data, and the header's published count moves past it, so that followers
+ * (fmread --follow) can take it at once. Large data is filled in two
+ * halves by two threads (win_halves): the kernel's work for each new page
+ * (zeroing it, then tracking it dirty) is most of the cost, and it runs on
+ * the core that touches it; the second half's blocks are published with
+ * the last. A third thread flushes behind them. Then the checksum over
+ * all, and the data is flushed to the disk; only then is the header marked
+ * "complete" and flushed in turn: a writer stopped at any point, even by a
+ * power cut, leaves a file no reader takes, never a "complete" one whose
+ * data is not there. `file` is INVALID_HANDLE_VALUE when there is no file
+ * (the paging file's memory).
  */
 static int write_data(struct window w[2], struct progress *progress, uint64_t count, HANDLE file)
 {
@@ -231,7 +246,7 @@ static int write_data(struct window w[2], struct progress *progress, uint64_t co
 
 	if ((rc = win_at(&w[0], 0, &p, &avail)) != 0)
 		return rc;
-	md_init_header((struct md_header *)p, count);
+	begin_header(p, count);
 	start_flusher(&flusher, FM_LARGE(md_file_size(count)) ? file : INVALID_HANDLE_VALUE);
 	for (k = 0; k < 2; k++) {
 		/* the first half publishes as it goes; the second's blocks, all at the end */

@@ -87,7 +87,7 @@ static int look(struct window w[2], struct follower *f, const wchar_t *name, con
 
 	if ((rc = win_at(&w[1], 0, &p, &avail)) != 0)
 		return rc;
-	*st = read_header(p, w[1].size, h);
+	*st = read_header(p, w[1].size, 1, h);
 	if (h->count == 0 && *st == MD_EINCOMPLETE)
 		return NOT_YET;
 	if (!f->started && (rc = sized(w, name, h, st)) != 0)
@@ -146,17 +146,21 @@ static int follow_end(const struct args *a, struct follower *f, int rc, enum md_
 /*
  * Caught up with the writer: what is checked goes out now, not when a
  * buffer fills; then the wait for more (wait_writer), each a little longer.
- * STALLED when --wait seconds have passed since anything new came.
+ * STALLED when --wait seconds have passed since the last of what came was
+ * handed on (`last`): time spent printing is not time spent waiting.
  */
 static int caught_up(const struct args *a, const wchar_t *name, const wchar_t *subject, DWORD *ms,
-    ULONGLONG since, ULONGLONG last)
+    ULONGLONG since, ULONGLONG *last)
 {
 	int rc;
 
-	if (a->wait > 0 && GetTickCount64() - last > a->wait * 1000)
+	if (!a->check && output_pending()) {
+		if ((rc = flush_out()) != 0)
+			return rc;
+		*last = GetTickCount64();
+	}
+	if (a->wait > 0 && GetTickCount64() - *last > a->wait * 1000)
 		return STALLED;
-	if (!a->check && output_pending() && (rc = flush_out()) != 0)
-		return rc;
 	if ((rc = wait_writer(name, subject, &writer_watch, *ms, since)) == 0 && *ms < 16)
 		*ms *= 2;
 	return rc;
@@ -185,6 +189,12 @@ int follow(struct window w[2], const struct args *a, const wchar_t *name, const 
 		if ((rc = look(w, &f, name, via, &h, &st)) == NOT_FOLLOWED)
 			return rc;
 		if (rc == NOT_YET) {     /* not begun: wait, unless no writer is at work */
+			/* its end learnt at the last wait, and this look, after it,
+			 * still found no header: none will come */
+			if (writer_watch.writer_died) {
+				rc = 0;
+				break;
+			}
 			/* --wait bounds this wait too: a writer that owns NAME.writer
 			 * but never writes its header is as stalled as any */
 			if (a->wait > 0 && GetTickCount64() - last > a->wait * 1000) {
@@ -193,20 +203,19 @@ int follow(struct window w[2], const struct args *a, const wchar_t *name, const 
 			}
 			/* 16 ms: a wait on NAME.writer itself, not a sleep */
 			rc = wait_writer(name, w[0].subject, &writer_watch, 16, since);
-			if (writer_watch.writer_died)
-				break;
 			continue;
 		}
 		if (rc == 0 && !a->check && !f.printing)
 			start_output(), f.printing = 1;
 		if (rc == 0 && h.published > f.done) {
-			ms = 1, last = GetTickCount64();
+			ms = 1;
 			rc = take_blocks(&w[0], &f.b, a, h.published, &f.done);
+			last = GetTickCount64();
 		}
 		/* ended: well (then this look found it complete) or not */
 		if (rc != 0 || st == MD_OK || writer_watch.writer_died)
 			break;
-		rc = caught_up(a, name, w[0].subject, &ms, since, last);
+		rc = caught_up(a, name, w[0].subject, &ms, since, &last);
 	}
 	if (f.started)
 		blocks_end(&f.b);

@@ -14,10 +14,16 @@
  * "complete" is never seen ahead of the checksum it covers, nor a count
  * ahead of the data and block sums it vouches for.
  */
-enum md_status read_header(const unsigned char *p, uint64_t size, struct md_header *h)
+enum md_status read_header(const unsigned char *p, uint64_t size, int live, struct md_header *h)
 {
 	uint32_t state = load_acquire32(p + offsetof(struct md_header, state));
 
+	/* a live header whose state is still 0 is not published yet (the
+	 * writer stores the state last): what else is there may be half written */
+	if (live && state == 0) {
+		memset(h, 0, sizeof *h);
+		return md_check_header(h, size);
+	}
 	memcpy(h, p, sizeof *h);
 	h->state = state;
 	h->published = load_acquire64(p + offsetof(struct md_header, published));

@@ -32,9 +32,8 @@ struct waiting writer_watch;
 
 /*
  * Opens or makes NAME.writer; only this user's counts (another user's is not
- * asked again). Where the reader may not make it (Global\ without the
- * privilege), it opens one a writer has made. 0, or the exit code of the
- * line said.
+ * asked again). Where the reader may not make it, it opens one a writer
+ * has made. 0, or the exit code of the line said.
  */
 static int find_writer(const wchar_t *name, struct waiting *wt)
 {
@@ -52,47 +51,58 @@ static int find_writer(const wchar_t *name, struct waiting *wt)
 		return 0;                /* made here: this user's */
 	if (wt->writer == NULL && (wt->writer = OpenMutexW(MUTEX_ACCESS, FALSE, full)) == NULL)
 		return 0;                /* none yet, or a name of another kind: looked for again */
-	if (check_owner(wt->writer, full, &mine, owner) != 0 || !mine) {
+	if ((rc = check_owner(wt->writer, full, &mine, owner)) != 0 || !mine) {
 		close_handle(wt->writer, full);
 		wt->writer = NULL;
-		wt->foreign = 1;
+		wt->foreign = rc == 0;
 	}
-	return 0;
+	return rc;
 }
 
 /*
- * The look's thread: waits for the mutex, or for end_watch's wt->stop; free,
- * gives it back; abandoned, ends owning it.
+ * The look's thread: takes the mutex if it can at once; owned, waits for
+ * it, or for end_watch's wt->stop. Free, gives it back; abandoned, ends
+ * owning it.
  */
 static DWORD WINAPI look(void *arg)
 {
 	struct waiting *wt = arg;
 	HANDLE h[2] = { wt->writer, wt->stop };
-	DWORD r = WaitForMultipleObjects(2, h, FALSE, wt->look_ms);
+	DWORD r = WaitForSingleObject(wt->writer, 0);
 
+	wt->owned_first = r == WAIT_TIMEOUT;
+	if (r == WAIT_TIMEOUT)
+		r = WaitForMultipleObjects(2, h, FALSE, wt->look_ms);
 	if (r == WAIT_OBJECT_0)
 		ReleaseMutex(wt->writer);
+	wt->look_err = r == WAIT_FAILED ? GetLastError() : 0;
 	wt->answer = r == WAIT_OBJECT_0 + 1 ? WAIT_TIMEOUT : r;
 	return 0;
 }
 
 /*
  * The look has answered: free (no writer at work), owned for the whole look
- * (a writer at work), or abandoned (a writer died). A death counts only
- * after a first answer that was not one: a reader that starts after a
- * writer died, while other readers still hold the mutex, was not waiting
- * for that writer, and waits on for the next.
+ * (a writer at work), or abandoned (a writer died). A death counts only if
+ * this reader saw the mutex free or owned before, or owned as this look
+ * began: a reader that starts after a writer died, while other readers
+ * still hold the abandoned mutex, was not waiting for that writer, and
+ * waits on for the next. 0, or the exit code of the line said.
  */
-static void take_answer(struct waiting *wt)
+static int take_answer(const wchar_t *name, struct waiting *wt)
 {
 	close_handle(wt->look, L"<thread>");
 	wt->look = NULL;
-	if (wt->answer == WAIT_ABANDONED && wt->looked) {
-		wt->at_work = 0, wt->writer_died = 1;
-		return;
+	if (wt->answer == WAIT_FAILED)
+		return fail_call(L"WaitForSingleObject", name, wt->look_err);
+	wt->answered = 1;
+	if (wt->answer == WAIT_ABANDONED) {
+		wt->at_work = 0;
+		wt->writer_died = wt->looked || wt->owned_first;
+		return 0;
 	}
 	wt->at_work = wt->answer == WAIT_TIMEOUT;
 	wt->looked = 1;
+	return 0;
 }
 
 /* Starts a look at NAME.writer on a thread of its own, unless one is under way. */
@@ -166,7 +176,8 @@ static int watch(const wchar_t *name, struct waiting *wt, HANDLE ready, DWORD ms
 			wt->stale = 1;   /* if the next look finds nothing, the signal was stale */
 			return 0;
 		}
-		take_answer(wt);
+		if ((rc = take_answer(name, wt)) != 0)
+			return rc;
 		if (wt->writer_died || (was_at_work && !wt->at_work) || (left = time_left(end, ms)) == 0)
 			return 0;
 		if (!wt->at_work && left > 100)
@@ -211,11 +222,11 @@ static int short_sleep(struct waiting *wt, DWORD ms, const wchar_t *subject)
  * a store: the writer makes no call to wake it). While a writer is known
  * to be at work, the short waits only sleep (short_sleep), with blocks
  * coming in a steady stream; the 16 ms ones look at NAME.writer too, so its
- * end is seen at once. No writer of this user's at work a second after the mapping was
- * found (`since`: a mapping made by another program, or one whose writer
- * has ended, well, when its data is complete, or not) means none will
- * finish it: wt->writer_died. Returns 0 to look again, or the exit code of
- * the line said.
+ * end is seen within a look or two. No writer of this user's at work a
+ * second after the mapping was found (`since`: a mapping made by another
+ * program, or one whose writer has ended, well, when its data is complete,
+ * or not) means none will finish it: wt->writer_died. Returns 0 to look
+ * again, or the exit code of the line said.
  */
 int wait_writer(const wchar_t *name, const wchar_t *subject, struct waiting *wt, DWORD ms,
     ULONGLONG since)
@@ -226,7 +237,8 @@ int wait_writer(const wchar_t *name, const wchar_t *subject, struct waiting *wt,
 		return short_sleep(wt, ms, subject);
 	if ((rc = watch(name, wt, NULL, ms, L"following", subject)) != 0 || wt->writer_died)
 		return rc;
-	if (!wt->at_work && GetTickCount64() - since > 1000)
+	/* only once a look has answered: printing may have kept it from looking */
+	if (!wt->at_work && (wt->answered || wt->writer == NULL) && GetTickCount64() - since > 1000)
 		wt->writer_died = 1;
 	return 0;
 }
@@ -238,7 +250,7 @@ int wait_writer(const wchar_t *name, const wchar_t *subject, struct waiting *wt,
  */
 void watch_afresh(struct waiting *wt)
 {
-	wt->at_work = 0;
+	wt->at_work = wt->answered = 0;
 }
 
 /*

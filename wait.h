@@ -16,8 +16,11 @@ struct waiting {
 	HANDLE timer;            /* a high-resolution timer for the follower's short sleeps */
 	int no_timer;            /* the system has none: Sleep */
 	DWORD look_ms;           /* how long the look may last */
-	volatile DWORD answer;   /* what it found: WAIT_OBJECT_0, WAIT_TIMEOUT or WAIT_ABANDONED */
+	volatile DWORD answer;   /* what it found: WAIT_OBJECT_0, WAIT_TIMEOUT, WAIT_ABANDONED or WAIT_FAILED */
+	volatile DWORD look_err; /* WAIT_FAILED's error */
+	volatile int owned_first;        /* the look found it owned as it began */
 	int looked;              /* a look has found it free or owned */
+	int answered;            /* a look has answered since the follow began (watch_afresh) */
 	int stale;               /* .ready was found set with nothing to read */
 	int at_work;             /* a writer owns NAME.writer */
 	int foreign;             /* NAME.writer is another user's: not to be asked again */
@@ -26,9 +29,9 @@ struct waiting {
 
 /*
  * The process's one watcher: a reader that waits for a mapping and then
- * follows it must see NAME.writer through one history (what it saw at work,
- * the abandoned mutex it now owns, which a second look would take for
- * free: a mutex is its owner's again and again).
+ * follows it must see NAME.writer through one history (whether it ever
+ * saw the mutex free or owned, and so whether an abandoned one is a death
+ * it waited through, or one from before it began).
  */
 extern struct waiting writer_watch;
 

@@ -1176,15 +1176,12 @@ static void test_wait(void)
 }
 
 /*
- * Starts fmread with `args`, its stdout a pipe whose read end this returns
- * (NULL if it could not start), its stderr the file `err`.
- */
-/*
  * Reads a started fmread's stdout pipe to its end, checking each line as it
  * comes, then collects its exit code: how many lines were 0, 1, 2, ... in
- * order (0 on the first that was not), all of them whole.
+ * order (0 on the first that was not), all of them whole. Once `at` lines
+ * have come, calls `then` (if not NULL), once.
  */
-static unsigned drain(HANDLE rd, HANDLE proc, DWORD *code)
+static unsigned drain_then(HANDLE rd, HANDLE proc, DWORD *code, unsigned at, void (*then)(void))
 {
 	static char buf[65536];
 	char want[16];
@@ -1202,6 +1199,8 @@ static unsigned drain(HANDLE rd, HANDLE proc, DWORD *code)
 				break;
 			ok = memcmp(buf + i, want, (size_t)n) == 0;
 			i += (size_t)n, next++;
+			if (next == at && then != NULL)
+				then();
 		}
 		memmove(buf, buf + i, have - i);
 		have -= i;
@@ -1214,6 +1213,15 @@ static unsigned drain(HANDLE rd, HANDLE proc, DWORD *code)
 	return ok && have == 0 ? next : 0;
 }
 
+static unsigned drain(HANDLE rd, HANDLE proc, DWORD *code)
+{
+	return drain_then(rd, proc, code, 0, NULL);
+}
+
+/*
+ * Starts fmread with `args`, its stdout a pipe whose read end this returns
+ * (NULL if it could not start), its stderr the file `err`.
+ */
 static HANDLE start_piped_with(const wchar_t *args, const wchar_t *err, HANDLE *proc, DWORD flags)
 {
 	SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
@@ -2179,6 +2187,30 @@ static void test_integrity(void)
 	judge("... and its holder lets go as ever", w, L"w1", 0, "", "*a reader has finished; letting go\n");
 }
 
+struct owned {
+	const wchar_t *name;
+	HANDLE mutex;
+};
+
+static DWORD WINAPI own_and_end(void *arg)
+{
+	struct owned *o = arg;
+
+	o->mutex = CreateMutexW(sd_of(L"mine"), TRUE, o->name);
+	return 0;
+}
+
+/* A mutex of this user's, left abandoned: its owner's thread has ended, as a killed writer's would. */
+static HANDLE abandoned(const wchar_t *name)
+{
+	struct owned o = { name, NULL };
+	HANDLE t = CreateThread(NULL, 0, own_and_end, &o, 0, NULL);
+
+	WaitForSingleObject(t, INFINITE);
+	CloseHandle(t);
+	return o.mutex;
+}
+
 /*
  * Readers that wait together look at NAME.writer together: one's look must
  * never pass, to another, for a writer at work that then ended. Three
@@ -2195,9 +2227,9 @@ static void test_waiting_together(void)
 		L"fmread --follow --check --wait 20 tog.bin", L"fmread --check --wait 20 tog.bin",
 		L"fmread --check --wait 20 tog.bin",
 	};
-	wchar_t tag[8];
+	wchar_t tag[8], nm[64], full[80];
 	struct result r;
-	HANDLE rd[5], w, proc, out;
+	HANDLE rd[5], w, dead;
 	int round, k, bad = 0;
 
 	for (round = 0; round < 3; round++) {
@@ -2225,23 +2257,19 @@ static void test_waiting_together(void)
 	    bad == 0);
 	DeleteFileW(L"tog.bin");
 
-	/* a follower that learnt of a death holds the mutex open while its output is blocked */
-	out = start_piped(L"--follow --wait 20 tog.bin", L"t0.err", &proc);
-	w = start_slowed(L"200", L"inject\\fmwrite -q -n 20000000 tog.bin", L"tog.bin");
-	Sleep(500);
-	TerminateProcess(w, 9);
-	CloseHandle(w);
-	Sleep(300);
+	/* a writer died before this reader began; another process holds its abandoned mutex */
+	name_of(L"fmwrite -n 3 tog.bin", nm, 64);
+	DeleteFileW(L"tog.bin");
+	swprintf(full, 80, L"%ls.writer", nm);
+	dead = abandoned(full);
 	rd[0] = start(L"fmread --check --wait 20 tog.bin", L"t1");
 	said(L"t1", "waiting up to");
-	Sleep(300);                  /* it has looked at NAME.writer by now */
+	Sleep(1000);                 /* ten looks or so, each finding it abandoned */
 	run(L"fmwrite -q -n 1000 tog.bin", &r);
 	release(&r);
 	judge("a reader that starts after a writer died waits on for the next, and reads its data", rd[0],
 	    L"t1", 0, "tog.bin: valid, 1000 integers, *\n", "fmread: waiting up to 20 s for *\n");
-	CloseHandle(out);
-	WaitForSingleObject(proc, 10000);
-	CloseHandle(proc);
+	CloseHandle(dead);
 	remove_like(L"tog.bin*");
 
 	/* a follower's short sleeps where the system has no high-resolution timer: Sleep */
@@ -3107,6 +3135,122 @@ static void follow_wrong_total(void)
 	}
 }
 
+/* Lays a complete image into a view as a writer finishes: data and slots, the header, its state last. */
+static void publish_whole(unsigned char *p, const unsigned char *img, size_t size)
+{
+	size_t at = offsetof(struct md_header, state);
+
+	memcpy(p + 64, img + 64, size - 64);
+	memcpy(p, img, at);
+	memcpy(p + at + 4, img + at + 4, 64 - at - 4);
+	MemoryBarrier();
+	memcpy(p + at, img + at, 4);
+}
+
+/*
+ * A follower waits past the 1 s rule on a header not written yet (all
+ * zeros, or `torn`: its magic in, its state still 0, as a writer leaves it
+ * between two stores), its writer at work; then the writer writes it all
+ * and ends well between two of the follower's looks. All of it, exit 0.
+ */
+static void follow_late_header(const char *name, int torn)
+{
+	size_t n = 2 * (size_t)MD_BLOCK, size = 64 + 4 * n + 2 * 8;
+	unsigned char *img = calloc(1, size), *p;
+	char *want = seq((unsigned)n);
+	HANDLE m, wm, f;
+
+	v2_by_hand(img, n, n, MD_COMPLETE);
+	m = CreateFileMappingW(INVALID_HANDLE_VALUE, sd_of(L"mine"), PAGE_READWRITE, 0, (DWORD)size,
+	    L"Local\\e2e-late");
+	p = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
+	if (torn)
+		memcpy(p, img, 8);
+	wm = CreateMutexW(sd_of(L"mine"), TRUE, L"Local\\e2e-late.writer");     /* a writer at work */
+	f = start(L"fmread --follow --wait 10 -q --name e2e-late", L"f1");
+	Sleep(1500);
+	publish_whole(p, img, size);
+	ReleaseMutex(wm);
+	judge(name, f, L"f1", 0, want, "");
+	UnmapViewOfFile(p);
+	CloseHandle(wm);
+	CloseHandle(m);
+	free(want);
+	free(img);
+}
+
+/* follow_slow_output's writer: the view, the whole image, the mutex it owns */
+static struct {
+	unsigned char *p, *img;
+	size_t n;
+	HANDLE writer;
+} slow;
+
+/* ... publishes blocks [from, to) of its image */
+static void slow_publish(size_t from, size_t to)
+{
+	size_t first = from * MD_BLOCK, end = to * MD_BLOCK < slow.n ? to * MD_BLOCK : slow.n;
+
+	memcpy(slow.p + 64 + 4 * first, slow.img + 64 + 4 * first, 4 * (end - first));
+	memcpy(slow.p + 64 + 4 * slow.n + 8 * from, slow.img + 64 + 4 * slow.n + 8 * from, 8 * (to - from));
+	MemoryBarrier();
+	((struct md_header *)slow.p)->published = end;
+}
+
+/* ... and ends well, a moment after the follower has printed it all */
+static void slow_finish(void)
+{
+	struct md_header *h = (struct md_header *)slow.p;
+
+	Sleep(300);
+	h->checksum = ((struct md_header *)slow.img)->checksum;
+	MemoryBarrier();
+	h->state = MD_COMPLETE;
+	ReleaseMutex(slow.writer);
+}
+
+/*
+ * A follower whose output nobody reads for 2.5 s, longer than its --wait 2
+ * and the 1 s rule, its writer at work: it prints 32 blocks (16 MB, more
+ * than its two 4 MiB buffers hold), and the writer publishes 8 more while
+ * it is stuck. Time spent printing is not time without news, nor is a
+ * writer it could not look at meanwhile dead. The writer ends well once
+ * everything is printed: all of it, exit 0.
+ */
+static void follow_slow_output(void)
+{
+	size_t size, len;
+	HANDLE m, rd, proc;
+	DWORD code = 0;
+	unsigned lines;
+	char *err;
+
+	slow.n = 40 * (size_t)MD_BLOCK;
+	size = 64 + 4 * slow.n + 40 * 8;
+	slow.img = calloc(1, size);
+	v2_by_hand(slow.img, slow.n, slow.n, MD_COMPLETE);
+	m = CreateFileMappingW(INVALID_HANDLE_VALUE, sd_of(L"mine"), PAGE_READWRITE, 0, (DWORD)size,
+	    L"Local\\e2e-slow");
+	slow.p = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
+	v2_by_hand(slow.p, slow.n, 32 * (size_t)MD_BLOCK, MD_WRITING);
+	slow.writer = CreateMutexW(sd_of(L"mine"), TRUE, L"Local\\e2e-slow.writer");
+	rd = start_piped(L"--follow --wait 2 -q --name e2e-slow", L"f1.err", &proc);
+	Sleep(1000);
+	slow_publish(32, 40);
+	Sleep(1500);
+	lines = rd != NULL ? drain_then(rd, proc, &code, (unsigned)slow.n, slow_finish) : 0;
+	err = slurp(L"f1.err", &len);
+	truth("follow: output unread for 2.5 s, --wait 2, its writer at work: all of it, exit 0",
+	    lines == slow.n && code == 0 && len == 0);
+	if (lines != slow.n || code != 0 || len != 0)
+		printf("    %u lines in order, exit %lu: %.300s\n", lines, code, err);
+	free(err);
+	UnmapViewOfFile(slow.p);
+	CloseHandle(slow.writer);
+	CloseHandle(m);
+	free(slow.img);
+}
+
 /* 8 followers on one writer that holds for --readers 8: all complete, then it lets go. */
 static void follow_eight(void)
 {
@@ -3267,6 +3411,9 @@ static void test_follow(void)
 	follow_eight();
 	follow_ctrl_c();
 	follow_hostile();
+	follow_late_header("follow: a header written, data and all, at once past the 1 s rule: all of it", 0);
+	follow_late_header("... and one seen half written (its state still 0) before that: all of it", 1);
+	follow_slow_output();
 	expect("follow of a name nobody holds, without --wait: not found", L"fmread --follow --check --name e2e-none",
 	    2, "", "fmread: OpenFileMappingW(\"Local\\e2e-none\"): * (error 2)\n");
 
@@ -3975,7 +4122,7 @@ int wmain(int argc, wchar_t **argv)
 	RUN(test_interrupted, 31);
 	RUN(test_messages, 23);
 	RUN(test_many_readers, 24);
-	RUN(test_follow, 43);
+	RUN(test_follow, 46);
 	RUN(test_flushes_and_faults, 12);
 	RUN(test_large, 7);
 	RUN(test_corpus, 2);
