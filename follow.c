@@ -184,7 +184,8 @@ int follow(struct window w[2], const struct args *a, const wchar_t *name, const 
 	int rc = 0;
 
 	memset(&f, 0, sizeof f);
-	watch_afresh(&writer_watch);
+	if ((rc = watch_afresh(name, &writer_watch)) != 0)
+		return rc;
 	while (rc == 0) {
 		if ((rc = look(w, &f, name, via, &h, &st)) == NOT_FOLLOWED)
 			return rc;

@@ -60,19 +60,15 @@ static int find_writer(const wchar_t *name, struct waiting *wt)
 }
 
 /*
- * The look's thread: takes the mutex if it can at once; owned, waits for
- * it, or for end_watch's wt->stop. Free, gives it back; abandoned, ends
- * owning it.
+ * The look's thread: waits for the mutex, or for end_watch's wt->stop; free,
+ * gives it back; abandoned, ends owning it.
  */
 static DWORD WINAPI look(void *arg)
 {
 	struct waiting *wt = arg;
 	HANDLE h[2] = { wt->writer, wt->stop };
-	DWORD r = WaitForSingleObject(wt->writer, 0);
+	DWORD r = WaitForMultipleObjects(2, h, FALSE, wt->look_ms);
 
-	wt->owned_first = r == WAIT_TIMEOUT;
-	if (r == WAIT_TIMEOUT)
-		r = WaitForMultipleObjects(2, h, FALSE, wt->look_ms);
 	if (r == WAIT_OBJECT_0)
 		ReleaseMutex(wt->writer);
 	wt->look_err = r == WAIT_FAILED ? GetLastError() : 0;
@@ -82,26 +78,20 @@ static DWORD WINAPI look(void *arg)
 
 /*
  * The look has answered: free (no writer at work), owned for the whole look
- * (a writer at work), or abandoned (a writer died). A death counts only if
- * this reader saw the mutex free or owned before, or owned as this look
- * began: a reader that starts after a writer died, while other readers
- * still hold the abandoned mutex, was not waiting for that writer, and
- * waits on for the next. 0, or the exit code of the line said.
+ * (a writer at work), or abandoned (a writer died). An abandoned mutex
+ * does not say when its writer died: a reader that starts after a death,
+ * while another reader still holds the mutex open, is told of it too
+ * (protocol.md). 0, or the exit code of the line said.
  */
 static int take_answer(const wchar_t *name, struct waiting *wt)
 {
 	close_handle(wt->look, L"<thread>");
 	wt->look = NULL;
 	if (wt->answer == WAIT_FAILED)
-		return fail_call(L"WaitForSingleObject", name, wt->look_err);
+		return fail_call(L"WaitForMultipleObjects", name, wt->look_err);
 	wt->answered = 1;
-	if (wt->answer == WAIT_ABANDONED) {
-		wt->at_work = 0;
-		wt->writer_died = wt->looked || wt->owned_first;
-		return 0;
-	}
 	wt->at_work = wt->answer == WAIT_TIMEOUT;
-	wt->looked = 1;
+	wt->writer_died |= wt->answer == WAIT_ABANDONED;
 	return 0;
 }
 
@@ -246,11 +236,20 @@ int wait_writer(const wchar_t *name, const wchar_t *subject, struct waiting *wt,
 /*
  * A follower starts: what the watcher knew while it waited for the mapping
  * (a writer seen at work, perhaps only another reader's look) is looked at
- * afresh. A death already learnt stays learnt.
+ * afresh. A look still under way began before: its answer is taken now
+ * (20 ms at most), and only a death it tells of stays learnt. 0, or the
+ * exit code of the line said.
  */
-void watch_afresh(struct waiting *wt)
+int watch_afresh(const wchar_t *name, struct waiting *wt)
 {
+	int rc = 0;
+
+	if (wt->look != NULL) {
+		WaitForSingleObject(wt->look, INFINITE);
+		rc = take_answer(name, wt);
+	}
 	wt->at_work = wt->answered = 0;
+	return rc;
 }
 
 /*

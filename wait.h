@@ -18,8 +18,6 @@ struct waiting {
 	DWORD look_ms;           /* how long the look may last */
 	volatile DWORD answer;   /* what it found: WAIT_OBJECT_0, WAIT_TIMEOUT, WAIT_ABANDONED or WAIT_FAILED */
 	volatile DWORD look_err; /* WAIT_FAILED's error */
-	volatile int owned_first;        /* the look found it owned as it began */
-	int looked;              /* a look has found it free or owned */
 	int answered;            /* a look has answered since the follow began (watch_afresh) */
 	int stale;               /* .ready was found set with nothing to read */
 	int at_work;             /* a writer owns NAME.writer */
@@ -29,9 +27,8 @@ struct waiting {
 
 /*
  * The process's one watcher: a reader that waits for a mapping and then
- * follows it must see NAME.writer through one history (whether it ever
- * saw the mutex free or owned, and so whether an abandoned one is a death
- * it waited through, or one from before it began).
+ * follows it sees NAME.writer through one history (a look still under way,
+ * a death already learnt).
  */
 extern struct waiting writer_watch;
 
@@ -39,6 +36,6 @@ int wait_writer(const wchar_t *name, const wchar_t *subject, struct waiting *wt,
     ULONGLONG since);
 int wait_once(const struct args *a, const wchar_t *name, struct waiting *wt, ULONGLONG end);
 void end_watch(const wchar_t *name, struct waiting *wt);
-void watch_afresh(struct waiting *wt);
+int watch_afresh(const wchar_t *name, struct waiting *wt);
 
 #endif /* WAIT_H */
