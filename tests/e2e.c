@@ -2564,6 +2564,7 @@ static void interrupt_reading(void)
 {
 	struct result r;
 	HANDLE w;
+	int ok;
 
 	SetEnvironmentVariableW(L"FM_SLOW", L"100");
 	w = start_with(L"inject\\fmread --check big.bin", L"r1", CREATE_NEW_CONSOLE);
@@ -2577,9 +2578,14 @@ static void interrupt_reading(void)
 		;
 	truth("Ctrl+C while printing: delivered", ctrl_c(w));
 	finish(w, L"r1", &r);
-	truth("Ctrl+C while printing: exit 5, one line, the output cut short", r.code == 5 &&
-	    match("fmread: reading file \"big.bin\"\nfmread: interrupted while printing \"big.bin\"\n",
-	    r.err, r.errlen) && r.outlen < (size_t)1000000000);
+	/* cut short: the whole is 11 GB; a busy machine may take a second to
+	 * send the Ctrl+C (a fresh process), and fmread prints 1 GB or more a
+	 * second (one run printed 1.15 GB) */
+	ok = r.code == 5 && match("fmread: reading file \"big.bin\"\nfmread: interrupted while printing "
+	    "\"big.bin\"\n", r.err, r.errlen) && (uint64_t)r.outlen < 10000000000u;
+	truth("Ctrl+C while printing: exit 5, one line, the output cut short", ok);
+	if (!ok)
+		printf("    exit %lu, %zu bytes out: %.300s\n", r.code, r.outlen, r.err);
 	release(&r);
 }
 
