@@ -3187,7 +3187,7 @@ static void follow_late_header(const char *name, int torn)
 /* follow_slow_output's writer: the view, the whole image, the mutex it owns */
 static struct {
 	unsigned char *p, *img;
-	size_t n;
+	size_t n, size;
 	HANDLE writer;
 } slow;
 
@@ -3205,12 +3205,8 @@ static void slow_publish(size_t from, size_t to)
 /* ... and ends well, a moment after the follower has printed it all */
 static void slow_finish(void)
 {
-	struct md_header *h = (struct md_header *)slow.p;
-
 	Sleep(300);
-	h->checksum = ((struct md_header *)slow.img)->checksum;
-	MemoryBarrier();
-	h->state = MD_COMPLETE;
+	publish_whole(slow.p, slow.img, slow.size);
 	ReleaseMutex(slow.writer);
 }
 
@@ -3224,7 +3220,7 @@ static void slow_finish(void)
  */
 static void follow_slow_output(void)
 {
-	size_t size, len;
+	size_t len;
 	HANDLE m, rd, proc;
 	DWORD code = 0;
 	unsigned lines;
@@ -3232,10 +3228,10 @@ static void follow_slow_output(void)
 	int ok;
 
 	slow.n = 40 * (size_t)MD_BLOCK;
-	size = 64 + 4 * slow.n + 40 * 8;
-	slow.img = calloc(1, size);
+	slow.size = 64 + 4 * slow.n + 40 * 8;
+	slow.img = calloc(1, slow.size);
 	v2_by_hand(slow.img, slow.n, slow.n, MD_COMPLETE);
-	m = CreateFileMappingW(INVALID_HANDLE_VALUE, sd_of(L"mine"), PAGE_READWRITE, 0, (DWORD)size,
+	m = CreateFileMappingW(INVALID_HANDLE_VALUE, sd_of(L"mine"), PAGE_READWRITE, 0, (DWORD)slow.size,
 	    L"Local\\e2e-slow");
 	slow.p = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
 	v2_by_hand(slow.p, slow.n, 32 * (size_t)MD_BLOCK, MD_WRITING);
